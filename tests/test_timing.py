@@ -1,0 +1,72 @@
+"""The timing comparison, on a fake clock so its arithmetic is exact."""
+import itertools
+
+import pytest
+
+from cs231n_style import timing
+from cs231n_style.timing import SpeedComparison, compare_speed
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+        self.calls = []
+
+    def __call__(self):
+        return self.now
+
+    def work(self, name, seconds):
+        def fn(*args):
+            self.calls.append(name)
+            self.now += seconds
+        return fn
+
+
+def test_ratio_is_baseline_time_over_candidate_time(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(timing.time, "perf_counter", clock)
+    result = compare_speed(clock.work("graph", 0.003), clock.work("alt", 0.001), names=("graph", "alt"),
+                           pairs=7, min_seconds=0.01)
+    assert result.ratios == pytest.approx((3.0,) * 7)
+    assert result.calls_per_timing >= 10  # the faster function alone lasts min_seconds
+    assert str(result) == "alt is 3.0x faster than graph (range 3.0–3.0x over 7 pairs)"
+
+
+def test_pairs_alternate_which_function_goes_first(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(timing.time, "perf_counter", clock)
+    result = compare_speed(clock.work("a", 1.0), clock.work("b", 1.0), pairs=4, min_seconds=0.5)
+    timed = clock.calls[-8:]  # one call per timing once calibrated
+    assert timed == ["a", "b", "b", "a", "a", "b", "b", "a"]
+    assert result.calls_per_timing == 1
+
+
+def test_report_of_a_slower_candidate_and_spread():
+    result = SpeedComparison("graph", "alt", (0.5, 0.4, 0.8), 1)
+    assert result.median == 0.5
+    assert str(result) == "alt is 2.0x slower than graph (range 1.2–2.5x over 3 pairs)"
+    faster = SpeedComparison("graph", "alt", (2.2, 2.4, 2.6), 1)
+    assert (faster.low, faster.median, faster.high) == (2.2, 2.4, 2.6)
+
+
+def test_real_functions_give_one_ratio_per_pair():
+    result = compare_speed(lambda: sum(range(2000)), lambda: None, pairs=3, min_seconds=0.001)
+    assert len(result.ratios) == 3 and all(r > 0 for r in result.ratios)
+
+
+@pytest.mark.parametrize("kwargs, argument", [({"pairs": 0}, "pairs"), ({"min_seconds": 0}, "min_seconds")])
+def test_bad_arguments(kwargs, argument):
+    with pytest.raises(ValueError, match=f"^{argument}: "):
+        compare_speed(lambda: None, lambda: None, **kwargs)
+
+
+def test_gc_state_is_restored(monkeypatch):
+    import gc
+    clock = FakeClock()
+    monkeypatch.setattr(timing.time, "perf_counter", clock)
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        compare_speed(clock.work("a", 1.0), clock.work("b", 1.0), pairs=1, min_seconds=0.5)
+        assert gc.isenabled() == enabled
+    gc.enable()
+    assert list(itertools.islice(clock.calls, 2))  # the fake functions really ran
