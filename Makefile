@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 
-.PHONY: demo test release lock clean
+.PHONY: demo test release lab lock clean
 
 demo: $(READY)
 	$(BIN)/python -m autograder demo
@@ -16,6 +16,9 @@ test: $(READY)
 
 release: $(READY)
 	$(BIN)/python -m autograder.release
+
+lab: $(READY)
+	$(BIN)/jupyter lab assignment.ipynb
 
 $(READY): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python 3.10 or newer is needed; set PYTHON=/path/to/python3.x")'

@@ -7,8 +7,9 @@ from hypothesis import strategies as st
 
 from autograder import reference as ref
 from autograder.reference.verify import FORMULAS, verify_affine, verify_formula, verify_published_sigma_eps
+from cs231n_style.checks.backward import numerical_stages
 from cs231n_style.data import make_case, random_case
-from cs231n_style.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error, scaled_error
+from cs231n_style.gradient_check import eval_numerical_gradient_array, rel_error, scaled_error
 
 
 @pytest.mark.parametrize("formula", FORMULAS)
@@ -73,24 +74,6 @@ def test_sigma_eps_published_and_corrected_differ_only_by_the_square_root():
     np.testing.assert_allclose(published * np.sqrt(cache["std"] + 1e-5) / (cache["std"] + 1e-5), corrected, rtol=1e-12)
 
 
-def _stage_functions(case, eps):
-    """L as a function of each stage's variable, the others held at their forward values."""
-    x, gamma, beta, dout = case.x, case.gamma, case.beta, case.dout
-    mean, var = x.mean(axis=0), x.var(axis=0)
-
-    def loss_of_xhat(xhat):
-        return np.sum(dout * (gamma * xhat + beta))
-
-    def loss_of_var(v):
-        return loss_of_xhat((x - mean) / np.sqrt(v + eps))
-
-    def loss_of_mean(m):  # the variance is computed from m, as in the paper's graph
-        return loss_of_xhat((x - m) / np.sqrt(((x - m) ** 2).mean(axis=0) + eps))
-
-    xhat = (x - mean) / np.sqrt(var + eps)
-    return {"dxhat": (loss_of_xhat, xhat), "dvar": (loss_of_var, var), "dmean": (loss_of_mean, mean)}
-
-
 @pytest.mark.parametrize("case_name", ["gradcheck", "medium", "single_feature"])
 def test_each_graph_stage_matches_its_numerical_gradient(case_name):
     case = make_case(case_name)
@@ -98,9 +81,8 @@ def test_each_graph_stage_matches_its_numerical_gradient(case_name):
     _, cache = train(ref.batchnorm_forward, case.x, case.gamma, case.beta, eps)
     stages = ref.batchnorm_backward_stages(case.dout, cache)
     assert set(stages) == {"dxhat", "dvar", "dmean", "dx", "dgamma", "dbeta"}
-    for name, (loss, point) in _stage_functions(case, eps).items():
-        numeric = eval_numerical_gradient(loss, point, h=1e-6)
-        assert stages[name].shape == point.shape, name
+    for name, numeric in numerical_stages(case, eps).items():
+        assert stages[name].shape == numeric.shape, name
         scale = np.abs(numeric).max() + np.abs(stages[name]).max()
         assert scaled_error(stages[name], numeric, scale) < 1e-7, name
 

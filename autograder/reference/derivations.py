@@ -11,6 +11,7 @@
 """
 import numpy as np
 
+from cs231n_style.published import sigma_eps_dx_as_published
 from cs231n_style.stages import backward_stages
 from cs231n_style.validation import check_affine_args, check_dout, check_eps, check_forward_args
 
@@ -27,15 +28,13 @@ def batchnorm_backward_stages(dout, cache):
 
 
 def published_sigma_eps_backward(dout, cache):
-    """Seed 001's dx for x̂ = (x - μ)/(σ + ε), as published (wrong).
+    """Seed 001's dx for x̂ = (x - μ)/(σ + ε), as published (wrong), on a batchnorm_forward_sigma_eps cache.
 
     Inputs: dout (N, D); cache from batchnorm_forward_sigma_eps.
     Returns dx of shape (N, D).
     """
-    dy, gamma, eps = dout, cache["gamma"], cache["eps"]
-    x_minus_mu, std = cache["xmu"], cache["std"]
-    return (dy - np.mean(dy, axis=0) - x_minus_mu / (std * (std + eps))
-            * np.mean(dy * x_minus_mu, axis=0)) * gamma / np.sqrt(std + eps)
+    x = cache["xmu"]  # the published formula subtracts the mean itself; a centered x gives the same result
+    return sigma_eps_dx_as_published(dout, x, cache["gamma"], cache["eps"])
 
 
 def affine_batchnorm_design_matrix(x, w, b, gamma, beta, dout, eps=1e-5):

@@ -1,0 +1,136 @@
+"""Checks of the two backward passes: numerical gradients, stage by stage, and against each other."""
+import numpy as np
+
+from ..data import make_case, random_case
+from ..gradient_check import check_gradient, eval_numerical_gradient, eval_numerical_gradient_array, scaled_error
+from ..stages import STAGE_NAMES, backward_stages
+from .report import CheckFailed, call_student, note, passed, running_student_code, student_function, unpack
+
+GRADS = ("dx", "dgamma", "dbeta")
+TOL = 1e-7
+STAGE_TOL = 1e-6  # the numerical dmean and dvar are a little less accurate than dx's
+
+
+def student_gradients(layers, name, case):
+    """Run the student's forward (train mode) then backward `name`; returns (cache, (dx, dgamma, dbeta))."""
+    _, cache = unpack("batchnorm_forward", call_student(layers, "batchnorm_forward", case.x, case.gamma, case.beta,
+                                                        dict(case.bn_param)), 2, "out, cache")
+    grads = unpack(name, call_student(layers, name, case.dout, cache), 3, "dx, dgamma, dbeta")
+    return cache, grads
+
+
+def numerical_gradients(layers, case):
+    """Numerical (dx, dgamma, dbeta) of the student's own forward, as CS231n checks them."""
+    def out(x, gamma, beta):
+        return call_student(layers, "batchnorm_forward", x, gamma, beta, dict(case.bn_param))[0]
+
+    return (eval_numerical_gradient_array(lambda v: out(v, case.gamma, case.beta), case.x, case.dout),
+            eval_numerical_gradient_array(lambda v: out(case.x, v, case.beta), case.gamma, case.dout),
+            eval_numerical_gradient_array(lambda v: out(case.x, case.gamma, v), case.beta, case.dout))
+
+
+def _report(checks, name):
+    for check in checks:
+        print(("✓ " if check.ok else "✗ ") + str(check))
+    wrong = [c.name for c in checks if not c.ok]
+    if wrong:
+        raise CheckFailed(f"{', '.join(wrong)} of {name} {'does' if len(wrong) == 1 else 'do'} not match "
+                          "the numerical gradient")
+
+
+def check_backward(layers, name="batchnorm_backward"):
+    """Compare batchnorm_backward or batchnorm_backward_alt with numerical gradients (CS231n's 4x5 check)."""
+    case = make_case("gradcheck")
+    _, grads = student_gradients(layers, name, case)
+    numeric = numerical_gradients(layers, case)
+    _report([check_gradient(g, a, n, TOL) for g, a, n in zip(GRADS, grads, numeric)], name)
+
+
+def numerical_stages(case, eps):
+    """Each stage of the paper's graph as a numerical derivative of L = sum(dout * out).
+
+    Returns {stage: (numerical gradient, point)} for dxhat (N, D), dvar (D,) and dmean (D,),
+    each a partial derivative with the other stages' inputs held at their forward values.
+    """
+    x, gamma, beta, dout = case.x, case.gamma, case.beta, case.dout
+    mean, var = x.mean(axis=0), x.var(axis=0)
+
+    def loss_of_xhat(xhat):
+        return np.sum(dout * (gamma * xhat + beta))
+
+    def loss_of_var(v):
+        return loss_of_xhat((x - mean) / np.sqrt(v + eps))
+
+    def loss_of_mean(m):  # the variance depends on the mean too, as in the paper's graph
+        return loss_of_xhat((x - m) / np.sqrt(((x - m) ** 2).mean(axis=0) + eps))
+
+    xhat = (x - mean) / np.sqrt(var + eps)
+    return {name: eval_numerical_gradient(f, point, h=1e-6)
+            for name, f, point in (("dxhat", loss_of_xhat, xhat), ("dvar", loss_of_var, var), ("dmean", loss_of_mean, mean))}
+
+
+def check_backward_stages(layers):
+    """Check dxhat, dvar and dmean of the student's graph backward, then dx, dgamma, dbeta."""
+    case = make_case("gradcheck")
+    _, cache = unpack("batchnorm_forward", call_student(layers, "batchnorm_forward", case.x, case.gamma, case.beta,
+                                                        dict(case.bn_param)), 2, "out, cache")
+    backward = student_function(layers, "batchnorm_backward")
+    with running_student_code("batchnorm_backward"):
+        stages = backward_stages(backward, case.dout, cache)
+    expected = numerical_stages(case, case.bn_param["eps"])
+    first_wrong = None
+    for name in STAGE_NAMES:
+        if name not in stages:
+            note(f"{name}: no variable of that name in batchnorm_backward — name it so to have this stage checked")
+            continue
+        value = np.asarray(stages[name], dtype=np.float64)
+        if value.size == expected[name].size:
+            value = value.reshape(expected[name].shape)  # (1, D) and (D,) are both fine
+        check = check_gradient(name, value, expected[name], STAGE_TOL)
+        print(("✓ " if check.ok else "✗ ") + str(check))
+        if not check.ok and first_wrong is None:
+            first_wrong = name
+    numeric = numerical_gradients(layers, case)
+    final = [check_gradient(g, stages[g], n, TOL) for g, n in zip(GRADS, numeric)]
+    for check in final:
+        print(("✓ " if check.ok else "✗ ") + str(check))
+    if first_wrong:
+        before = STAGE_NAMES[:STAGE_NAMES.index(first_wrong)]
+        right = f"{', '.join(before)} {'is' if len(before) == 1 else 'are'} right, so " if before else ""
+        raise CheckFailed(f"the first wrong stage is {first_wrong}: {right}look at the line that computes {first_wrong}")
+    wrong = [c.name for c in final if not c.ok]
+    if wrong:
+        raise CheckFailed(f"every named stage is right but {', '.join(wrong)} is not: look at the last step(s) "
+                          "of batchnorm_backward")
+    passed("every stage of batchnorm_backward matches its numerical gradient")
+
+
+def gradient_scales(case):
+    """Per-column sizes of dx, dgamma and dbeta, for comparing two correct implementations."""
+    x, gamma, dout, eps = case.x, case.gamma, case.dout, case.bn_param["eps"]
+    var = x.var(axis=0)
+    xhat = (x - x.mean(axis=0)) / np.sqrt(var + eps)
+    return (np.abs(gamma * dout).max(axis=0) / np.sqrt(var + eps) + 1e-300,
+            np.abs(dout * xhat).sum(axis=0) + 1e-300,
+            np.abs(dout).sum(axis=0) + 1e-300)
+
+
+def check_alt_matches_graph(layers, N=100, D=500, tol=1e-10):
+    """The graph and closed-form backward on the same cache agree (float64)."""
+    case = random_case(N, D, seed=231, loc=12.0, scale=5.0)
+    cache, graph = student_gradients(layers, "batchnorm_backward", case)
+    alt = unpack("batchnorm_backward_alt", call_student(layers, "batchnorm_backward_alt", case.dout, cache), 3,
+                 "dx, dgamma, dbeta")
+    wrong = []
+    for g, a, b, scale in zip(GRADS, graph, alt, gradient_scales(case)):
+        if np.shape(a) != np.shape(b):
+            raise CheckFailed(f"{g}: the graph version gives shape {np.shape(a)}, the closed form {np.shape(b)}")
+        error = scaled_error(a, b, scale)
+        ok = error < tol
+        print(f"{'✓' if ok else '✗'} {g}: graph and closed form differ by {error:.1e} of the gradient's size — "
+              f"{'OK' if ok else 'WRONG'}, expect below {tol:.0e}")
+        if not ok:
+            wrong.append(g)
+    if wrong:
+        raise CheckFailed(f"{', '.join(wrong)}: the two backward passes disagree on a {N}x{D} batch — "
+                          "check which one matches the numerical gradient above")

@@ -1,0 +1,151 @@
+"""The notebook's checks: they pass the reference and name what is wrong in wrong code."""
+import numpy as np
+import pytest
+from mutants import mutant
+
+from autograder import reference
+from cs231n_style import checks
+from cs231n_style.checks import CheckFailed
+
+REF = reference.layers
+ALL_CHECKS = [checks.check_forward_train, checks.check_forward_test, checks.check_backward_stages,
+              checks.check_backward, lambda m: checks.check_backward(m, "batchnorm_backward_alt"),
+              checks.check_alt_matches_graph, checks.check_sigma_eps, checks.check_unbiased, checks.check_affine]
+
+
+@pytest.mark.parametrize("check", ALL_CHECKS)
+def test_reference_passes_every_check(check, capsys):
+    check(REF)
+    out = capsys.readouterr().out
+    assert "✓" in out and "✗" not in out
+
+
+def _fails(check, module, *pattern):
+    with pytest.raises(CheckFailed) as info:
+        check(module)
+    for p in pattern:
+        assert p in str(info.value), str(info.value)
+    return str(info.value)
+
+
+def test_failure_renders_as_one_line_per_message_line():
+    error = CheckFailed("first line\nsecond line")
+    assert error._render_traceback_() == ["✗ first line", "  second line"]
+    assert isinstance(error, AssertionError)  # nbgrader counts it as a failed test
+
+
+def test_unbiased_variance_in_forward_is_named():
+    wrong = mutant(("var = (xmu * xmu).mean(axis=0)", "var = (xmu * xmu).sum(axis=0) / (N - 1)"))
+    _fails(checks.check_forward_train, wrong, "biased variance", "N - 1")
+
+
+def test_normalizing_each_row_instead_of_each_column_is_named():
+    wrong = mutant(("mean = x.mean(axis=0)\n        xmu = x - mean\n        var = (xmu * xmu).mean(axis=0)",
+                    "mean = x.mean(axis=1, keepdims=True)\n        xmu = x - mean\n"
+                    "        var = (xmu * xmu).mean(axis=1, keepdims=True)"))
+    _fails(checks.check_forward_train, wrong, "axis=0")
+
+
+def test_swapped_momentum_is_named():
+    wrong = mutant(("        running_mean = momentum * running_mean + (1 - momentum) * mean",
+                    "        running_mean = (1 - momentum) * running_mean + momentum * mean"))
+    _fails(checks.check_forward_train, wrong, "running_mean", "swapped")
+
+
+def test_running_average_not_stored_is_named():
+    wrong = mutant(('    bn_param["running_mean"] = running_mean\n', ""))
+    _fails(checks.check_forward_train, wrong, "bn_param has no 'running_mean'")
+
+
+def test_float64_output_for_float32_input_is_named():
+    wrong = mutant(("        inv_std = 1.0 / np.sqrt(var + eps)", "        inv_std = 1.0 / np.sqrt(var.astype(np.float64) + eps)"))
+    _fails(checks.check_forward_train, wrong, "float32 input gave float64")
+
+
+def test_test_mode_with_batch_statistics_is_named():
+    wrong = mutant(("out = gamma * ((x - running_mean) / np.sqrt(running_var + eps)) + beta",
+                    "out = gamma * ((x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)) + beta"))
+    _fails(checks.check_forward_test, wrong, "batch's own statistics")
+
+
+def test_test_mode_that_updates_the_running_averages_is_named():
+    wrong = mutant(("out = gamma * ((x - running_mean) / np.sqrt(running_var + eps)) + beta",
+                    "out = gamma * ((x - running_mean) / np.sqrt(running_var + eps)) + beta\n"
+                    "        running_mean = 0.5 * running_mean"))
+    _fails(checks.check_forward_test, wrong, "changed the running averages")
+
+
+def test_stage_check_names_the_first_wrong_stage(capsys):
+    wrong = mutant(("dvar = (dxhat * xmu).sum(axis=0) * -0.5 * std**-3", "dvar = (dxhat * xmu).sum(axis=0) * 0.5 * std**-3"))
+    _fails(checks.check_backward_stages, wrong, "first wrong stage is dvar", "dxhat is right")
+    out = capsys.readouterr().out
+    assert "✓ dxhat" in out and "✗ dvar" in out
+
+
+def test_stage_check_when_only_the_last_step_is_wrong():
+    wrong = mutant(("dx = dxhat / std + dvar * 2.0 * xmu / N + dmean / N", "dx = dxhat / std + dvar * 2.0 * xmu / N + dmean"))
+    _fails(checks.check_backward_stages, wrong, "every named stage is right but dx is not")
+
+
+def test_stage_check_notes_missing_names_without_failing(capsys):
+    renamed = mutant(("    dvar = (dxhat * xmu).sum(axis=0) * -0.5 * std**-3\n", "    dv = (dxhat * xmu).sum(axis=0) * -0.5 * std**-3\n"),
+                     ("dmean = -dxhat.sum(axis=0) / std + dvar * (-2.0 * xmu).mean(axis=0)",
+                      "dmean = -dxhat.sum(axis=0) / std + dv * (-2.0 * xmu).mean(axis=0)"),
+                     ("dx = dxhat / std + dvar * 2.0 * xmu / N", "dx = dxhat / std + dv * 2.0 * xmu / N"))
+    checks.check_backward_stages(renamed)
+    assert "dvar: no variable of that name" in capsys.readouterr().out
+
+
+def test_an_exception_in_student_code_is_one_line_with_its_place():
+    wrong = mutant(("dxhat = dout * gamma\n    dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean",
+                    "dxhat = dout * gamma[:, None]\n    dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean"))
+    message = _fails(lambda m: checks.check_backward(m, "batchnorm_backward_alt"), wrong,
+                     "batchnorm_backward_alt raised ValueError", "of layers.py: dxhat = dout * gamma[:, None]")
+    assert "\n" not in message
+
+
+def test_wrong_number_of_returned_values_is_named():
+    wrong = mutant(("    return dx, dgamma, dbeta\n\n\n# ----", "    return dx, dgamma\n\n\n# ----"))
+    _fails(lambda m: checks.check_backward(m, "batchnorm_backward_alt"), wrong,
+           "should return a tuple (dx, dgamma, dbeta), got a tuple of 2")
+
+
+def test_closed_form_without_the_variance_term_fails_both_checks():
+    wrong = mutant(("dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) * inv_std",
+                    "dx = (dxhat - dxhat.mean(axis=0)) * inv_std"))
+    _fails(lambda m: checks.check_backward(m, "batchnorm_backward_alt"), wrong, "dx of batchnorm_backward_alt")
+    _fails(checks.check_alt_matches_graph, wrong, "dx: the two backward passes disagree")
+
+
+def test_the_published_sigma_eps_formula_is_shown_failing(capsys):
+    error = checks.show_published_sigma_eps()
+    assert error > 1e-2
+    assert "relative error" in capsys.readouterr().out
+
+
+def test_affine_with_a_nonzero_bias_gradient_is_named():
+    wrong = mutant(("db = dh.sum(axis=0)", "db = dout.sum(axis=0)"))
+    _fails(checks.check_affine, wrong, "db should be zero")
+
+
+def test_sigma_eps_with_the_published_mistake_fails():
+    wrong = mutant(("dx = (dxhat - dxhat.mean(axis=0) - scaled * (dxhat * xmu).mean(axis=0)) / (std + eps)",
+                    "dx = (dxhat - dxhat.mean(axis=0) - scaled * (dxhat * xmu).mean(axis=0)) / np.sqrt(std + eps)"))
+    _fails(checks.check_sigma_eps, wrong, "dx of batchnorm_backward_sigma_eps")
+
+
+def test_unbiased_with_n_instead_of_n_minus_1_fails():
+    wrong = mutant(("xhat * (dxhat * xhat).sum(axis=0) / (N - 1)", "xhat * (dxhat * xhat).sum(axis=0) / N"))
+    _fails(checks.check_unbiased, wrong, "dx of batchnorm_backward_unbiased")
+
+
+def test_timing_cell_reports_a_ratio(capsys):
+    result = checks.time_alt_vs_graph(REF, N=64, D=16, pairs=3)
+    assert len(result.ratios) == 3 and all(np.isfinite(result.ratios))
+    assert "On a 64x16 float64 batch: your closed form is" in capsys.readouterr().out
+
+
+def test_graded_outside_only_announces_itself_outside_the_source_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert checks.graded_outside("hidden_backward_graph", REF) is None
+    assert "the autograder runs it" in capsys.readouterr().out

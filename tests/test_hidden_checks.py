@@ -1,0 +1,72 @@
+"""The hidden checks: the reference scores full marks, wrong code does not, and the probe records what it should."""
+import numpy as np
+import pytest
+from mutants import mutant
+
+from autograder import reference
+from autograder.hidden_checks import CHECKS, make_requests, run_check
+from cs231n_style.probe import run_requests
+
+REF = reference.layers
+
+
+@pytest.mark.parametrize("check_id", CHECKS)
+def test_reference_scores_full_marks(check_id):
+    verdict = run_check(check_id, REF)
+    assert verdict.fraction == 1.0, str(verdict)
+    assert verdict.lines and all(line.startswith("✓") for line in verdict.lines)
+
+
+@pytest.mark.parametrize("check_id, replacements", [
+    ("hidden_forward", [("var = (xmu * xmu).mean(axis=0)", "var = (xmu * xmu).sum(axis=0) / max(N - 1, 1)")]),
+    ("hidden_forward", [("        running_mean = momentum * running_mean + (1 - momentum) * mean",
+                         "        running_mean = 0.9 * running_mean + 0.1 * mean")]),
+    ("hidden_backward_graph", [("dx = dxhat / std + dvar * 2.0 * xmu / N + dmean / N", "dx = dxhat / std + dmean / N")]),
+    ("hidden_backward_alt", [("- xhat * (dxhat * xhat).mean(axis=0)) * inv_std", ") * inv_std", "batchnorm_backward_alt")]),
+    ("hidden_backward_alt", [("dxhat = dout * gamma", "dxhat = dout", "batchnorm_backward_alt")]),
+    ("hidden_going_further", [("xhat * (dxhat * xhat).sum(axis=0) / (N - 1)", "xhat * (dxhat * xhat).sum(axis=0) / N")]),
+])
+def test_wrong_code_loses_points(check_id, replacements):
+    verdict = run_check(check_id, mutant(*replacements))
+    assert verdict.fraction < 1.0
+    assert any(line.startswith("✗") for line in verdict.lines)
+
+
+def test_closed_form_calling_the_graph_version_is_caught():
+    cheat = mutant(("    ### BEGIN SOLUTION\n", "    return batchnorm_backward(dout, cache)\n    ### BEGIN SOLUTION\n",
+                    "batchnorm_backward_alt"))
+    verdict = run_check("hidden_alt_properties", cheat)
+    assert "✗ batchnorm_backward_alt calls batchnorm_backward: write the closed form instead" in verdict.lines
+
+
+def test_a_loop_over_the_batch_is_caught():
+    looping = mutant(("    dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) * inv_std\n",
+                      "    dx = np.empty_like(dxhat)\n    for i in range(len(dxhat)):\n"
+                      "        dx[i] = (dxhat[i] - dxhat.mean(axis=0) - xhat[i] * (dxhat * xhat).mean(axis=0)) * inv_std\n",
+                      "batchnorm_backward_alt"))
+    verdict = run_check("hidden_alt_properties", looping)
+    assert any(line.startswith("✗ no Python loop over the batch") for line in verdict.lines)
+    assert run_check("hidden_backward_alt", looping).fraction == 1.0  # its numbers are right
+
+
+def test_modifying_dout_in_place_is_caught():
+    inplace = mutant(("    dxhat = dout * gamma\n", "    dout *= gamma\n    dxhat = dout\n", "batchnorm_backward_alt"))
+    verdict = run_check("hidden_alt_properties", inplace)
+    assert "✗ batchnorm_backward_alt leaves dout and the cache unchanged" in verdict.lines
+
+
+def test_probe_records_errors_instead_of_raising():
+    broken = mutant(("    ### BEGIN SOLUTION\n", "    raise SystemExit(3)\n    ### BEGIN SOLUTION\n", "batchnorm_backward_alt"))
+    requests = make_requests("hidden_backward_alt")
+    results = run_requests(broken, requests)
+    assert results[0]["batchnorm_backward_alt"] == {"error": "SystemExit: 3"}
+    assert run_check("hidden_backward_alt", broken).fraction == 0.0
+
+
+def test_forward_check_covers_small_batches_float32_and_test_mode():
+    requests = make_requests("hidden_forward")
+    shapes = {r["x"].shape for r in requests if r["kind"] == "batchnorm"}
+    dtypes = {r["x"].dtype for r in requests if r["kind"] == "batchnorm"}
+    assert (2, 5) in shapes and any(s[1] == 1 for s in shapes)
+    assert dtypes == {np.dtype(np.float32), np.dtype(np.float64)}
+    assert any(r["kind"] == "test_mode" for r in requests)
