@@ -1,17 +1,40 @@
 """Command line of the grading side: `python -m autograder COMMAND`."""
 import argparse
 import sys
+from pathlib import Path
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="check and time the reference math (what `make demo` runs)")
+    demo = commands.add_parser("demo", help="grade the bundled sample submissions (what `make demo` runs)")
+    demo.add_argument("--out", type=Path, default=None, help="where to write (default: demo-output/)")
+    demo.add_argument("--jobs", type=int, default=None, help="submissions graded at once")
+    grade = commands.add_parser("grade", help="grade a folder of submissions with nbgrader")
+    grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="one folder per student")
+    grade.add_argument("--out", type=Path, required=True, help="the course folder to create and grade in")
+    grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: up to 4, one per core)")
+    grade.add_argument("--db-url", default=None, help="gradebook database URL (default: SQLite in OUT)")
+    grade.add_argument("--cell-timeout", type=int, default=60, help="seconds a notebook cell may run (default 60)")
+    grade.add_argument("--check-timeout", type=int, default=60, help="seconds a trusted check may run (default 60)")
+    check = commands.add_parser("check", help="run the grader's checks on a working copy, without a gradebook")
+    check.add_argument("folder", type=Path, nargs="?", default=Path("."),
+                       help="a folder with cs231n_style/layers.py (default: the current folder)")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        from .demo import run
+        from .demo import DEMO_OUT, run
 
-        return run()
+        return run(args.out or DEMO_OUT, args.jobs)
+    if args.command == "check":
+        from .selfcheck import main as check_main
+
+        return check_main(args)
+    if args.command == "grade":
+        from . import grade as grading
+
+        if args.jobs is None:
+            args.jobs = grading.default_jobs()
+        return grading.main(args)
     return 2
 
 

@@ -1,40 +1,78 @@
-"""What `make demo` runs: the reference math, checked numerically and timed."""
-from cs231n_style.data import make_case
-from cs231n_style.timing import compare_speed
+"""What `make demo` runs: build the release, check the reference math, grade the sample submissions.
 
-from . import reference
+The samples (autograder/samples) are correct submissions in several styles, buggy
+ones and hostile ones; each comes with what grading must give it, and the demo
+says for each whether it did.
+"""
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from . import grade as grading
+from .release import ROOT, write_generated
 from .reference.verify import verify_all, verify_published_sigma_eps
+from .samples import SAMPLES, write_submissions
+from .samples.verify import problems
+from .sandbox import isolation_available
+
+DEMO_OUT = ROOT / "demo-output"
+CELL_TIMEOUT = 20  # seconds: short, so the endless-loop sample does not hold the demo up
+CHECK_TIMEOUT = 15
 
 
-def print_reference_checks():
-    """Print every reference gradient check; returns True if all passed."""
-    print("Reference formulas against centered-difference numerical gradients (float64):")
-    all_ok = True
-    current = None
-    for formula, case, check in verify_all():
-        if (formula, case) != current:
-            current = (formula, case)
-            print(f"  {formula} on {case}")
-        print(f"    {check}")
-        all_ok &= check.ok
+def reference_summary():
+    """One line on the reference formulas' gradient checks, one on the published mistake; True if as expected."""
+    checks = [check for _, _, check in verify_all()]
+    worst = max(check.error for check in checks)
+    ok = all(check.ok for check in checks)
+    print(f"Reference formulas: {len(checks)} gradient checks against numerical gradients, "
+          f"{'all' if ok else 'NOT all'} below 1e-7 (largest relative error {worst:.1e})")
     published = verify_published_sigma_eps()
-    print("  seed 001's published formula for x̂ = (x - μ)/(σ + ε), which divides by sqrt(σ + ε):")
-    print(f"    {published}  <- caught by the gradient check, as it should be")
-    return all_ok and not published.ok
+    print(f"Published formula for x̂ = (x - μ)/(σ + ε): relative error {published.error:.1e}, caught by the check")
+    return ok and not published.ok
 
 
-def print_reference_timing(pairs=15):
-    """Time the reference graph backward against the closed form on the 'timing' case."""
-    case = make_case("timing")
-    _, cache = reference.batchnorm_forward(case.x, case.gamma, case.beta, case.bn_param)
-    result = compare_speed(reference.batchnorm_backward, reference.batchnorm_backward_alt, case.dout, cache,
-                           names=("graph", "alt"), pairs=pairs)
-    print(f"Reference timing on {case.shape[0]}x{case.shape[1]} float64: {result}")
-    return result
+def grade_samples(out, jobs, progress=True):
+    """Write the samples and grade them into `out`; returns (outcomes, {sample name: problems})."""
+    if out.exists():
+        shutil.rmtree(out)
+    submissions = write_submissions(out / "submissions")
+    outcomes = grading.grade(submissions, out / "course", jobs=jobs, progress=progress,
+                             cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT)
+    by_name = {o.student: o for o in outcomes}
+    found = {}
+    for sample in SAMPLES:
+        report = json.loads((out / "course" / "reports" / f"{sample.name}.json").read_text())
+        found[sample.name] = problems(sample, report, by_name[sample.name].diagnosis, isolation_available())
+    return outcomes, found
 
 
-def run():
-    ok = print_reference_checks()
-    print()
-    print_reference_timing()
-    return 0 if ok else 1
+def run(out=DEMO_OUT, jobs=None):
+    changed = write_generated()
+    print(f"Release: {len(changed)} generated file(s) rebuilt" if changed else "Release: up to date")
+    math_ok = reference_summary()
+    if not isolation_available():
+        print("Note: not running as root on Linux, so students' code is graded without the sandbox's file "
+              "isolation (limits still apply); the sample that reads the solution from disk is not held to its "
+              "expectation.")
+    print(f"\nGrading {len(SAMPLES)} sample submissions into {out / 'course'} ...", flush=True)
+    outcomes, found = grade_samples(out, jobs or grading.default_jobs())
+    descriptions = {s.name: s.description for s in SAMPLES}
+    width = max(len(o.student) for o in outcomes)
+    print(f"\n{'student':<{width}}  {'score':>9}  as expected  diagnosis")
+    for o in outcomes:
+        verdict = "yes" if not found.get(o.student) else "NO: " + "; ".join(found[o.student])
+        print(f"{o.student:<{width}}  {o.score:>4g}/{o.max_score:<4g}  {verdict:<11}  {o.diagnosis}")
+        print(f"{'':<{width}}  {'':>9}  {'':<11}  ({descriptions.get(o.student, '')})")
+    mismatched = [name for name, p in found.items() if p]
+    course = out / "course"
+    print(f"\n{len(outcomes) - len(mismatched)} of {len(outcomes)} samples graded as expected. "
+          f"Manual grading of the 9 points of inline answers is left to the instructor.")
+    print(f"Wrote {course / 'grades.csv'}, {course / 'reports'}/<student>.json, "
+          f"and the feedback in {course / 'feedback'}/<student>/.")
+    return 0 if math_ok and not mismatched else 1
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -1,5 +1,37 @@
-"""nbgrader configuration of the course (used by `make release` and by the grading command)."""
+"""nbgrader configuration of the course (used by `make release` and by the grading command).
+
+The grading command writes a course folder whose own nbgrader_config.py loads this
+file, then sets that folder's paths.
+"""
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
+
+ASSIGNMENT = "batchnorm_backward"
 
 c.CourseDirectory.course_id = "batchnorm-backward"
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
+
+# nbgrader overwrites every non-notebook file of a submission with the source's copy,
+# which protects the helpers; the student's own layers.py must be kept, or every
+# student is graded on the solution.
+c.Autograde.exclude_overwriting = {ASSIGNMENT: ["cs231n_style/layers.py"]}
+
+# Execute with an output cap, then score every test cell from the trusted checks.
+c.Autograde.autograde_preprocessors = [
+    "autograder.preprocessors.LimitedExecute",
+    "autograder.preprocessors.TrustedChecks",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Execute.timeout = 60  # seconds per cell: an endless loop costs that cell
+c.Execute.interrupt_on_timeout = True
+
+# Feedback shows verdicts, never the source of hidden tests.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "nbgrader.preprocessors.ClearHiddenTests",
+]

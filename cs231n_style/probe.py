@@ -12,15 +12,30 @@ A request is a dict:
      "backwards": ["batchnorm_backward", ...], "lines_for": [...]}
     {"kind": "test_mode", "batches": [x, ...], "x", "gamma", "beta": arrays, "bn_param": dict}
     {"kind": "variant", "forward", "backward": names, "args": [arrays or numbers], "dout": array}
-    {"kind": "timing", "x", "gamma", "beta", "dout": arrays, "pairs": int}
+    {"kind": "stages", "x", "gamma", "beta", "dout": arrays, "bn_param": dict}
+    {"kind": "timing", "N", "D", "seed", "pairs": ints}
 The result of each is a dict of plain values and arrays; a function that
 raised is recorded as {"error": "ExceptionName: message"}.
+
+As a program, `python -m cs231n_style.probe < requests.json > results.json`
+reads {"checks": {check_id: [request, ...]}, "timeout": seconds} and runs each
+check in a child process of its own, so that a loop, a crash or an exit in one
+check costs that check only. Arrays travel as base64 .npy data (never pickles).
 """
+import base64
 import copy
+import io
+import json
+import os
+import select
+import signal
 import sys
+import time
 
 import numpy as np
 
+from .data import random_case
+from .stages import backward_stages
 from .timing import compare_speed
 
 
@@ -99,7 +114,7 @@ def _call(layers, name, args, record_lines=False):
         else:
             output = function(*args)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: record and go on
-        return None, _error(exc)
+        return None, {"error": f"{name} raised {_error(exc)['error']}"}
     info = {"mutated_inputs": not all(_same(a, b) for a, b in zip(before, arrays))}
     if record_lines:
         info.update(functions=sorted(recorder.functions), lines=recorder.lines)
@@ -129,7 +144,9 @@ def _batchnorm(layers, request):
             snapshot = copy.deepcopy(cache)
         except Exception:
             snapshot = None
-        grads, binfo = _call(layers, name, (request["dout"], cache), record_lines=name in request.get("lines_for", []))
+        # A fresh dout for each: one function changing it must not spoil the next one's inputs.
+        grads, binfo = _call(layers, name, (request["dout"].copy(), cache),
+                             record_lines=name in request.get("lines_for", []))
         if "error" not in binfo:
             binfo["grads"] = _tuple_of_arrays(grads, 3)
             binfo["mutated_cache"] = snapshot is not None and not _same(snapshot, cache)
@@ -168,7 +185,25 @@ def _variant(layers, request):
     return result
 
 
+def _stages(layers, request):
+    args = (request["x"], request["gamma"], request["beta"], dict(request["bn_param"]))
+    output, info = _call(layers, "batchnorm_forward", args)
+    if "error" in info:
+        return {"forward": info}
+    cache = output[1] if isinstance(output, tuple) and len(output) == 2 else None
+    backward = getattr(layers, "batchnorm_backward", None)
+    if not callable(backward):
+        return {"forward": info, "stages": {"error": "batchnorm_backward is missing from layers.py"}}
+    try:
+        stages = backward_stages(backward, request["dout"], cache)
+    except BaseException as exc:
+        return {"forward": info, "stages": _error(exc)}
+    return {"forward": info, "stages": {name: _array(value) for name, value in stages.items()}}
+
+
 def _timing(layers, request):
+    case = random_case(request["N"], request["D"], seed=request["seed"], loc=12.0, scale=5.0)
+    request = {"x": case.x, "gamma": case.gamma, "beta": case.beta, "dout": case.dout, "pairs": request["pairs"]}
     bn_param = {"mode": "train"}
     output, info = _call(layers, "batchnorm_forward", (request["x"], request["gamma"], request["beta"], bn_param))
     if "error" in info:
@@ -179,16 +214,112 @@ def _timing(layers, request):
         if "error" in info:
             return {name: info}
     try:
+        # CPU time of this thread (BLAS runs on it: one thread): waiting for a busy core does not count.
+        # (Not process_time: under the sandbox's CPU-time limit Linux counts process time in 4 ms ticks.)
         result = compare_speed(layers.batchnorm_backward, layers.batchnorm_backward_alt, request["dout"], cache,
-                               names=("graph", "alt"), pairs=request["pairs"])
+                               names=("graph", "alt"), pairs=request["pairs"], clock=time.thread_time)
     except BaseException as exc:
         return {"timing": _error(exc)}
     return {"timing": {"ratios": list(result.ratios), "calls_per_timing": result.calls_per_timing}}
 
 
-KINDS = {"batchnorm": _batchnorm, "test_mode": _test_mode, "variant": _variant, "timing": _timing}
+KINDS = {"batchnorm": _batchnorm, "test_mode": _test_mode, "variant": _variant, "stages": _stages, "timing": _timing}
 
 
 def run_requests(layers, requests):
     """Run each request against the module `layers`; returns one result dict per request."""
     return [KINDS[request["kind"]](layers, request) for request in requests]
+
+
+# --- the program: JSON in, JSON out, one child process per check -----------------
+
+def encode(value):
+    """JSON-ready form of nested dicts/lists/tuples of numbers, strings and arrays."""
+    if isinstance(value, np.ndarray):
+        buffer = io.BytesIO()
+        np.save(buffer, value, allow_pickle=False)
+        return {"__ndarray__": base64.b64encode(buffer.getvalue()).decode()}
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    return value
+
+
+def decode(value):
+    """Inverse of encode; arrays are loaded without pickles."""
+    if isinstance(value, dict):
+        if set(value) == {"__ndarray__"}:
+            return np.load(io.BytesIO(base64.b64decode(value["__ndarray__"])), allow_pickle=False)
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def _describe_exit(status):
+    if os.WIFSIGNALED(status):
+        signum = os.WTERMSIG(status)
+        return f"the process was killed by signal {signal.Signals(signum).name}" + (
+            " (out of memory?)" if signum == signal.SIGKILL else "")
+    return f"the process exited with code {os.WEXITSTATUS(status)} (sys.exit or os._exit?)"
+
+
+def _run_in_child(layers, requests, timeout):
+    """Run one check's requests in a forked child; returns its results or {"error": ...}."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        os.close(read_end)
+        try:
+            data = json.dumps({"results": encode(run_requests(layers, requests))}).encode()
+        except BaseException as exc:
+            data = json.dumps({"error": f"{type(exc).__name__}: {exc}"[:500]}).encode()
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(data)
+        os._exit(0)
+    os.close(write_end)
+    chunks, deadline = [], time.monotonic() + timeout
+    with os.fdopen(read_end, "rb") as pipe:
+        while True:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([pipe], [], [], max(left, 0))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                return {"error": f"did not finish within {timeout:g} s (an endless loop?)"}
+            chunk = os.read(pipe.fileno(), 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks))
+    except ValueError:
+        return {"error": _describe_exit(status)}
+
+
+def main():
+    job = json.loads(sys.stdin.read())
+    out = os.fdopen(os.dup(1), "w")  # the results channel; the student's prints go nowhere
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    sys.stdout = open(os.devnull, "w")
+    try:
+        from cs231n_style import layers
+    except BaseException as exc:  # a syntax error, an exception or an exit at import
+        error = f"importing layers.py failed: {type(exc).__name__}: {exc}"[:500]
+        json.dump({"import_error": error}, out)
+        return
+    out.write("imported\n")  # the grader's import timeout stops here
+    out.flush()
+    checks = {check_id: _run_in_child(layers, decode(requests), job.get("timeout", 60))
+              for check_id, requests in job["checks"].items()}
+    json.dump({"checks": checks}, out)
+    out.flush()
+
+
+if __name__ == "__main__":
+    main()

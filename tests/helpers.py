@@ -21,3 +21,21 @@ def conditioning(x):
     """
     x = x.astype(np.float64)
     return 1.0 + np.abs(x).max(axis=0) / np.maximum(x.std(axis=0), 1e-300)
+
+
+class FakeClock:
+    """A clock that advances only when the fake functions it makes are called: exact timings for tests."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.calls = []
+
+    def __call__(self):
+        return self.now
+
+    def work(self, name, seconds):
+        """A function that takes `seconds` on this clock and records its name when called."""
+        def fn(*args):
+            self.calls.append(name)
+            self.now += seconds
+        return fn

@@ -4,7 +4,7 @@ import pytest
 from mutants import mutant
 
 from autograder import reference
-from autograder.hidden_checks import CHECKS, make_requests, run_check
+from autograder.trusted import CHECKS, make_requests, run_check
 from cs231n_style.probe import run_requests
 
 REF = reference.layers
@@ -33,7 +33,7 @@ def test_wrong_code_loses_points(check_id, replacements):
 
 
 def test_closed_form_calling_the_graph_version_is_caught():
-    cheat = mutant(("    ### BEGIN SOLUTION\n", "    return batchnorm_backward(dout, cache)\n    ### BEGIN SOLUTION\n",
+    cheat = mutant(("    xhat, gamma, inv_std = cache", "    return batchnorm_backward(dout, cache)\n    xhat, gamma, inv_std = cache",
                     "batchnorm_backward_alt"))
     verdict = run_check("hidden_alt_properties", cheat)
     assert "✗ batchnorm_backward_alt calls batchnorm_backward: write the closed form instead" in verdict.lines
@@ -45,21 +45,22 @@ def test_a_loop_over_the_batch_is_caught():
                       "        dx[i] = (dxhat[i] - dxhat.mean(axis=0) - xhat[i] * (dxhat * xhat).mean(axis=0)) * inv_std\n",
                       "batchnorm_backward_alt"))
     verdict = run_check("hidden_alt_properties", looping)
-    assert any(line.startswith("✗ no Python loop over the batch") for line in verdict.lines)
+    assert any(line.startswith("✗ batchnorm_backward_alt loops over the batch in Python") for line in verdict.lines)
     assert run_check("hidden_backward_alt", looping).fraction == 1.0  # its numbers are right
 
 
 def test_modifying_dout_in_place_is_caught():
     inplace = mutant(("    dxhat = dout * gamma\n", "    dout *= gamma\n    dxhat = dout\n", "batchnorm_backward_alt"))
     verdict = run_check("hidden_alt_properties", inplace)
-    assert "✗ batchnorm_backward_alt leaves dout and the cache unchanged" in verdict.lines
+    assert "✗ batchnorm_backward_alt changes dout or the cache in place" in verdict.lines
 
 
 def test_probe_records_errors_instead_of_raising():
-    broken = mutant(("    ### BEGIN SOLUTION\n", "    raise SystemExit(3)\n    ### BEGIN SOLUTION\n", "batchnorm_backward_alt"))
+    broken = mutant(("    xhat, gamma, inv_std = cache", "    raise SystemExit(3)\n    xhat, gamma, inv_std = cache",
+                     "batchnorm_backward_alt"))
     requests = make_requests("hidden_backward_alt")
     results = run_requests(broken, requests)
-    assert results[0]["batchnorm_backward_alt"] == {"error": "SystemExit: 3"}
+    assert results[0]["batchnorm_backward_alt"] == {"error": "batchnorm_backward_alt raised SystemExit: 3"}
     assert run_check("hidden_backward_alt", broken).fraction == 0.0
 
 

@@ -2,24 +2,12 @@
 import itertools
 
 import pytest
+from helpers import FakeClock
 
 from cs231n_style import timing
 from cs231n_style.timing import SpeedComparison, compare_speed
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.calls = []
-
-    def __call__(self):
-        return self.now
-
-    def work(self, name, seconds):
-        def fn(*args):
-            self.calls.append(name)
-            self.now += seconds
-        return fn
 
 
 def test_ratio_is_baseline_time_over_candidate_time(monkeypatch):
@@ -32,12 +20,12 @@ def test_ratio_is_baseline_time_over_candidate_time(monkeypatch):
     assert str(result) == "alt is 3.0x faster than graph (range 3.0–3.0x over 7 pairs)"
 
 
-def test_pairs_alternate_which_function_goes_first(monkeypatch):
+def test_pairs_of_pairs_alternate_which_function_goes_first(monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(timing.time, "perf_counter", clock)
     result = compare_speed(clock.work("a", 1.0), clock.work("b", 1.0), pairs=4, min_seconds=0.5)
-    timed = clock.calls[-8:]  # one call per timing once calibrated
-    assert timed == ["a", "b", "b", "a", "a", "b", "b", "a"]
+    timed = clock.calls[-16:]  # one call per timing once calibrated
+    assert timed == ["a", "b", "b", "a", "b", "a", "a", "b"] * 2
     assert result.calls_per_timing == 1
 
 

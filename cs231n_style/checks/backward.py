@@ -4,7 +4,8 @@ import numpy as np
 from ..data import make_case, random_case
 from ..gradient_check import check_gradient, eval_numerical_gradient, eval_numerical_gradient_array, scaled_error
 from ..stages import STAGE_NAMES, backward_stages
-from .report import CheckFailed, call_student, note, passed, running_student_code, student_function, unpack
+from .report import (CheckFailed, call_student, note, passed, report_gradient_checks, running_student_code,
+                     student_function, unpack)
 
 GRADS = ("dx", "dgamma", "dbeta")
 TOL = 1e-7
@@ -29,21 +30,12 @@ def numerical_gradients(layers, case):
             eval_numerical_gradient_array(lambda v: out(case.x, case.gamma, v), case.beta, case.dout))
 
 
-def _report(checks, name):
-    for check in checks:
-        print(("✓ " if check.ok else "✗ ") + str(check))
-    wrong = [c.name for c in checks if not c.ok]
-    if wrong:
-        raise CheckFailed(f"{', '.join(wrong)} of {name} {'does' if len(wrong) == 1 else 'do'} not match "
-                          "the numerical gradient")
-
-
 def check_backward(layers, name="batchnorm_backward"):
     """Compare batchnorm_backward or batchnorm_backward_alt with numerical gradients (CS231n's 4x5 check)."""
     case = make_case("gradcheck")
     _, grads = student_gradients(layers, name, case)
     numeric = numerical_gradients(layers, case)
-    _report([check_gradient(g, a, n, TOL) for g, a, n in zip(GRADS, grads, numeric)], name)
+    report_gradient_checks([check_gradient(g, a, n, TOL) for g, a, n in zip(GRADS, grads, numeric)], name)
 
 
 def numerical_stages(case, eps):

@@ -1,11 +1,14 @@
 """Compare the speed of two functions fairly on a busy machine.
 
 A single wall-clock time says little: another process, a frequency change or
-a garbage collection can double it. Instead the two functions are timed in
-pairs, one right after the other (alternating which goes first), and each pair
-gives a ratio. Whatever slowed the machine down during a pair slowed both
-down, so the ratios are far steadier than the times. The report is the median
-ratio and its range over all pairs.
+a garbage collection can double it. Instead the two functions are timed close
+together, in pairs of pairs: A B B A, then B A A B, and so on. Each such group
+gives one ratio, A's two times over B's two times. Whatever slowed the machine
+down during a group slowed both down alike, and because each function goes
+first as often as second, an advantage of going first or second cancels too
+(it is real: the first call after the other function can be ~10% slower). So the
+ratios are far steadier than the times. The report is the median ratio and its
+range over all groups (called pairs below).
 """
 import gc
 import statistics
@@ -43,26 +46,28 @@ class SpeedComparison:
                 f"(range {1 / self.high:.1f}–{1 / self.low:.1f}x over {n} pairs)")
 
 
-def _time_calls(fn, args, number):
-    start = time.perf_counter()
+def _time_calls(fn, args, number, clock=None):
+    clock = clock or time.perf_counter
+    start = clock()
     for _ in range(number):
         fn(*args)
-    return time.perf_counter() - start
+    return clock() - start
 
 
-def calls_for(fn, args, min_seconds):
+def calls_for(fn, args, min_seconds, clock=None):
     """How many back-to-back calls of fn(*args) take at least min_seconds (at least 1)."""
     number = 1
     while True:
-        elapsed = _time_calls(fn, args, number)
+        elapsed = _time_calls(fn, args, number, clock)
         if elapsed >= min_seconds or number >= 1_000_000:
             return number
-        # Aim a little past the target so the next try usually suffices.
-        number = max(number * 2, int(number * 1.2 * min_seconds / max(elapsed, 1e-9)))
+        # Aim a little past the target so the next try usually suffices; grow at most
+        # 100-fold at a time, in case the clock ticked too coarsely to see the calls.
+        number = min(number * 100, max(number * 2, int(number * 1.2 * min_seconds / max(elapsed, 1e-9))))
 
 
-def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), pairs=15, min_seconds=0.01):
-    """Time baseline(*args) against candidate(*args) in interleaved pairs.
+def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), pairs=15, min_seconds=0.01, clock=None):
+    """Time baseline(*args) against candidate(*args) in interleaved pairs (A B B A, B A A B, ...).
 
     Inputs:
     - baseline, candidate: functions called as f(*args); results are discarded
@@ -70,6 +75,8 @@ def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), p
     - names: how the two are called in the report, e.g. ("graph", "alt")
     - pairs: how many ratios to measure (at least 1)
     - min_seconds: each timing runs enough calls to last at least this long
+    - clock: the timer, time.perf_counter (wall clock) unless given; time.thread_time
+      counts only this thread's CPU time, so time spent waiting for a busy core is left out
 
     Returns a SpeedComparison; print it for a line such as
     "alt is 2.4x faster than graph (range 2.2–2.6x over 15 pairs)".
@@ -80,19 +87,18 @@ def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), p
         raise ValueError(f"min_seconds: expected a positive number of seconds, got {min_seconds}")
     # Calibrating both also warms them up. Both then run the same number of
     # calls, enough for even the faster one to last min_seconds.
-    number = max(calls_for(baseline, args, min_seconds), calls_for(candidate, args, min_seconds))
+    number = max(calls_for(baseline, args, min_seconds, clock), calls_for(candidate, args, min_seconds, clock))
     gc_was_enabled = gc.isenabled()
     gc.disable()
     ratios = []
     try:
+        functions = (baseline, candidate)
         for i in range(pairs):
-            if i % 2 == 0:
-                t_base = _time_calls(baseline, args, number)
-                t_cand = _time_calls(candidate, args, number)
-            else:
-                t_cand = _time_calls(candidate, args, number)
-                t_base = _time_calls(baseline, args, number)
-            ratios.append(t_base / t_cand)
+            first, second = (0, 1) if i % 2 == 0 else (1, 0)
+            times = [0.0, 0.0]
+            for k in (first, second, second, first):
+                times[k] += _time_calls(functions[k], args, number, clock)
+            ratios.append(times[0] / times[1])
     finally:
         if gc_was_enabled:
             gc.enable()

@@ -4,18 +4,9 @@ import numpy as np
 from ..data import make_case
 from ..gradient_check import check_gradient, eval_numerical_gradient_array, rel_error
 from ..published import sigma_eps_dx_as_published
-from .report import CheckFailed, call_student, unpack
+from .report import CheckFailed, call_student, report_gradient_checks, unpack
 
 TOL = 1e-7
-
-
-def _print_and_raise(checks, name):
-    for check in checks:
-        print(("✓ " if check.ok else "✗ ") + str(check))
-    wrong = [c.name for c in checks if not c.ok]
-    if wrong:
-        raise CheckFailed(f"{', '.join(wrong)} of {name} {'does' if len(wrong) == 1 else 'do'} not match "
-                          "the numerical gradient")
 
 
 def show_published_sigma_eps(eps=1e-5):
@@ -43,7 +34,7 @@ def _check_variant(layers, forward, backward, extra=()):
     numeric = (eval_numerical_gradient_array(lambda v: out(v, case.gamma, case.beta), case.x, case.dout),
                eval_numerical_gradient_array(lambda v: out(case.x, v, case.beta), case.gamma, case.dout),
                eval_numerical_gradient_array(lambda v: out(case.x, case.gamma, v), case.beta, case.dout))
-    _print_and_raise([check_gradient(g, a, n, TOL) for g, a, n in zip(("dx", "dgamma", "dbeta"), grads, numeric)],
+    report_gradient_checks([check_gradient(g, a, n, TOL) for g, a, n in zip(("dx", "dgamma", "dbeta"), grads, numeric)],
                      backward)
 
 
@@ -73,7 +64,7 @@ def check_affine(layers, N=6, M=4, D=3):
                               5, "dx, dw, db, dgamma, dbeta")
     checks = [check_gradient("dx", dx, eval_numerical_gradient_array(lambda v: out(v, w), x, dout), TOL),
               check_gradient("dw", dw, eval_numerical_gradient_array(lambda v: out(x, v), w, dout), TOL)]
-    _print_and_raise(checks, "affine_batchnorm_backward")
+    report_gradient_checks(checks, "affine_batchnorm_backward")
     db = np.asarray(db, dtype=np.float64)
     if db.shape != (D,) or np.abs(db).max() > 1e-10 * (1 + np.abs(dout).sum()):
         raise CheckFailed(f"db should be zero (shape ({D},)): batch norm removes every per-feature shift, "

@@ -72,3 +72,13 @@ def unpack(name, result, count, what):
         got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
         raise CheckFailed(f"{name} should return a tuple ({what}), got {got}")
     return result
+
+
+def report_gradient_checks(checks, name):
+    """Print each GradientCheck with ✓ or ✗; raise CheckFailed naming the wrong ones of function `name`."""
+    for check in checks:
+        print(("✓ " if check.ok else "✗ ") + str(check))
+    wrong = [c.name for c in checks if not c.ok]
+    if wrong:
+        raise CheckFailed(f"{', '.join(wrong)} of {name} {'does' if len(wrong) == 1 else 'do'} not match "
+                          "the numerical gradient")

@@ -1,0 +1,15 @@
+"""Benchmarks of the reference implementations: `python -m autograder.bench` (what `make bench` runs).
+
+- `backward.py`: the batch-norm backward pass, from the graph version down to
+  the memory-traffic floor, in float64 and float32 over batch sizes; its
+  table is `backward_table.py`, its outside references `torch_backward.py`
+  (PyTorch, optional) and `floor.py` (the memory-traffic floor).
+- shared by benchmarks: `interleaved.py` (times several functions in
+  interleaved rounds, ratios with their spread), `agreement.py` (do two
+  results agree before their speeds are compared), `options.py` (command-line
+  argument types), `threads.py` and `allocator.py` (one BLAS thread; no page
+  faults in repeated calls).
+
+Importing this package imports nothing else: `__main__` limits the BLAS
+threads before numpy is first imported.
+"""

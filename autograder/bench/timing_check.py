@@ -1,0 +1,81 @@
+"""Does the autograder's one timing assertion flake? `python -m autograder.bench timing`.
+
+The hidden test hidden_alt_faster asserts that a student's closed form is at
+least MIN_SPEEDUP times as fast as their graph version: the median ratio of 15
+interleaved pairs on 1024x256, in the CPU time of the probe's thread
+(autograder/trusted/properties.py). This runs exactly that check, as grading does
+(the probe in the sandbox, then the judge), many times:
+- on the reference solution, whose lean four-stage graph makes it the hardest
+  correct case: every run must pass;
+- on the sample whose closed form merely calls the graph version: every run must fail;
+each with the other core kept busy by a spinning process (unless --no-load).
+"""
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..release import ASSIGNMENT, ROOT
+from ..samples.catalog import SAMPLES
+from ..trusted import properties
+from ..trusted.probe_runner import run_trusted_checks
+from . import options
+
+CHECK = "hidden_alt_faster"
+
+
+def submission(folder, layers_text):
+    """A copy of the release folder at `folder` with `layers_text` as its layers.py."""
+    shutil.copytree(ROOT / "release" / ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "cs231n_style" / "layers.py").write_text(layers_text)
+    return folder
+
+
+def run_check(folder):
+    """One grading run of hidden_alt_faster on a submission folder: (passed, median ratio or nan)."""
+    verdict = run_trusted_checks(folder, [CHECK])[CHECK]
+    return verdict.fraction == 1.0, verdict.measured if verdict.measured is not None else float("nan")
+
+
+def _summary(name, outcomes, expect_pass):
+    medians = [m for _, m in outcomes]
+    wanted = sum(ok == expect_pass for ok, _ in outcomes)
+    return (f"{name}: {wanted} of {len(outcomes)} runs {'passed' if expect_pass else 'failed'} as they must; "
+            f"median ratio lowest {min(medians):.2f}, 5th percentile {np.percentile(medians, 5):.2f}, "
+            f"median {statistics.median(medians):.2f}, 95th percentile {np.percentile(medians, 95):.2f}, "
+            f"highest {max(medians):.2f} (limit {properties.MIN_SPEEDUP})")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.bench timing", description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=options.positive_int, default=200, help="runs on the reference (default 200)")
+    parser.add_argument("--wrong-runs", type=options.positive_int, default=50,
+                        help="runs on the closed form that calls the graph version (default 50)")
+    parser.add_argument("--no-load", action="store_true", help="leave the other core idle")
+    args = parser.parse_args(argv)
+    samples = {s.name: s for s in SAMPLES}
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        right = submission(Path(tmp) / "right", samples["correct_reference"].layers())
+        wrong = submission(Path(tmp) / "wrong", samples["alt_calls_graph"].layers())
+        load = None if args.no_load else subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        try:
+            passes = [run_check(right) for _ in range(args.runs)]
+            fails = [run_check(wrong) for _ in range(args.wrong_runs)]
+        finally:
+            if load:
+                load.kill()
+    N, D = properties.TIMING_SIZE
+    print(f"{CHECK} on {N}x{D}, {properties.TIMING_PAIRS} interleaved pairs in thread CPU time, as graded "
+          f"(probe in the sandbox), {'the other core spinning' if load else 'the other core idle'}:")
+    print("  " + _summary("reference solution", passes, expect_pass=True))
+    print("  " + _summary("closed form calling the graph", fails, expect_pass=False))
+    print(f"  {time.monotonic() - start:.0f} s")
+    flaked = sum(not ok for ok, _ in passes) + sum(ok for ok, _ in fails)
+    return 1 if flaked else 0

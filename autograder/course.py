@@ -1,0 +1,104 @@
+"""Set up an nbgrader course folder for grading a set of submissions.
+
+    OUT/
+      nbgrader_config.py      loads autograder/nbgrader_config.py, then sets this course's paths
+      source/batchnorm_backward/     copied from the repository
+      submitted/<student>/batchnorm_backward/   one copy of each submission
+      gradebook.db            nbgrader's SQLite gradebook (or the database of db_url)
+      .kernels/               the sandboxed "python3" kernel nbgrader executes notebooks with
+      .runtime/<student>/     that student's kernel connection files
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from .release import ASSIGNMENT, ROOT
+
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+COURSE_CONFIG = ROOT / "autograder" / "nbgrader_config.py"
+
+
+class CourseError(ValueError):
+    """The submissions or the output folder are not what grading needs."""
+
+
+def find_submissions(submissions):
+    """{student_id: folder} for each student folder in `submissions`; raises CourseError if there is none.
+
+    Folders whose names are not usable as student ids are reported in the second value.
+    """
+    submissions = Path(submissions)
+    if not submissions.is_dir():
+        raise CourseError(f"SUBMISSIONS: {submissions} is not a folder (expected one folder per student)")
+    found, rejected = {}, []
+    for folder in sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        (found.__setitem__(folder.name, folder) if STUDENT_ID.match(folder.name) else rejected.append(folder.name))
+    if not found and not rejected:
+        raise CourseError(f"SUBMISSIONS: {submissions} holds no student folders")
+    return found, rejected
+
+
+def write_config(out, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60):
+    """Write OUT/nbgrader_config.py for this course folder."""
+    lines = [
+        "c = get_config()  # noqa: F821",
+        f"load_subconfig({str(COURSE_CONFIG)!r})  # noqa: F821",
+        f"c.CourseDirectory.root = {str(out)!r}",
+        f"c.TrustedChecks.hide = [{str(out)!r}]",
+        f"c.TrustedChecks.memory_mb = {memory_mb}",
+        f"c.TrustedChecks.check_timeout = {check_timeout}",
+        f"c.Execute.timeout = {cell_timeout}",
+    ]
+    if db_url:
+        lines.append(f"c.CourseDirectory.db_url = {db_url!r}")
+    (out / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
+
+
+def write_kernelspec(out, memory_mb=3072):
+    """A "python3" kernel that starts ipykernel inside autograder.sandbox; returns the JUPYTER_PATH entry."""
+    spec_dir = out / ".kernels" / "kernels" / "python3"
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "autograder.sandbox", "--network", "--hide", str(out), "--memory-mb", str(memory_mb),
+            "--readable", "{connection_file}", "--",
+            sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    spec = {"argv": argv, "display_name": "Python 3 (ipykernel)", "language": "python",
+            "env": {"PYTHONPATH": str(ROOT)}}
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
+    return out / ".kernels"
+
+
+def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60):
+    """Create the course folder under `out` and register the assignment in the gradebook."""
+    out.mkdir(parents=True, exist_ok=True)
+    if (out / "submitted").exists() or (out / "autograded").exists():
+        raise CourseError(f"--out: {out} already holds a graded course; choose an empty or new folder")
+    write_config(out, db_url, memory_mb, cell_timeout, check_timeout)
+    write_kernelspec(out, memory_mb)
+    shutil.copytree(ROOT / "source" / ASSIGNMENT, out / "source" / ASSIGNMENT,
+                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    for student, folder in students.items():
+        shutil.copytree(folder, out / "submitted" / student / ASSIGNMENT, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    nbgrader(out, "generate_assignment", ASSIGNMENT, "--force")
+
+
+def nbgrader_env(out):
+    """The environment of nbgrader commands: the project importable, the sandboxed kernel found first,
+    and this Python's scripts on PATH (nbgrader runs `alembic` from there)."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return {**os.environ, "PATH": path, "PYTHONPATH": str(ROOT), "JUPYTER_PATH": str(out / ".kernels")}
+
+
+def nbgrader(out, *args, timeout=None, env=None, log=None):
+    """Run an nbgrader command in the course folder; raises CourseError with its output if it fails."""
+    run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=out, env=env or nbgrader_env(out),
+                         capture_output=True, text=True, timeout=timeout)
+    if log is not None:
+        log.write_text(run.stdout + run.stderr)
+    if run.returncode != 0:
+        raise CourseError(f"nbgrader {' '.join(args)} failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+    return run

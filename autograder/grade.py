@@ -1,0 +1,242 @@
+"""Grade a folder of submissions with nbgrader, end to end.
+
+    python -m autograder grade SUBMISSIONS --out OUT [--jobs N]
+
+SUBMISSIONS holds one folder per student, each a copy of the release folder with
+that student's work. The command sets up the course folder under OUT (see
+course.py), autogrades every submission with nbgrader (in parallel workers, each
+student's code in the sandbox), generates the feedback HTML, exports the grades,
+and writes:
+
+    OUT/grades.csv                student_id, score, max_score, diagnosis, then nbgrader's columns
+    OUT/reports/<student>.json    the score of every test and its diagnosis
+    OUT/feedback/<student>/batchnorm_backward/batchnorm_backward.html
+
+A submission that cannot be graded (nbgrader fails on it, or it runs past the time
+limit) costs that student the points, never the others: it still gets a report and
+a row, with the reason as its diagnosis.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import course
+from .preprocessors import VERDICTS_FILE
+from .release import ASSIGNMENT
+
+SUBMISSION_TIMEOUT = 900  # seconds for one student's whole autograde
+RETRIES = 2  # extra attempts when nbgrader fails for a reason outside the submission (a locked database)
+
+
+@dataclass
+class Outcome:
+    """What grading one student gave."""
+
+    student: str
+    score: float = 0.0
+    max_score: float = 0.0
+    diagnosis: str = ""
+    tests: list = field(default_factory=list)
+    error: str = ""
+
+
+def _autograde(out, student):
+    """Run nbgrader autograde for one student; returns '' or the reason it failed."""
+    env = course.nbgrader_env(out)
+    runtime = out / ".runtime" / student
+    runtime.mkdir(parents=True, exist_ok=True)
+    env["JUPYTER_RUNTIME_DIR"] = str(runtime)
+    log = out / "logs" / f"{student}.autograde.log"
+    log.parent.mkdir(exist_ok=True)
+    reason = ""
+    for attempt in range(1 + RETRIES):
+        try:
+            course.nbgrader(out, "autograde", ASSIGNMENT, "--student", student, "--force",
+                            timeout=SUBMISSION_TIMEOUT, env=env, log=log)
+            return ""
+        except subprocess.TimeoutExpired:
+            return f"could not be graded: grading took longer than {SUBMISSION_TIMEOUT} s"
+        except course.CourseError as error:
+            reason = str(error)
+            if "database is locked" not in reason:
+                break
+            time.sleep(1 + attempt)
+    last = [line for line in reason.splitlines() if line.strip()][-1:] or ["unknown error"]
+    return f"could not be graded: nbgrader failed ({last[0][:200]}); see logs/{student}.autograde.log"
+
+
+def _read_gradebook(out, students):
+    """{student: (score, max_score, {grade_id: (score, max_score, needs_manual)})} from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    db_url = _db_url(out)
+    results = {}
+    with Gradebook(db_url, "batchnorm-backward") as gradebook:
+        for student in students:
+            try:
+                submission = gradebook.find_submission(ASSIGNMENT, student)
+            except MissingEntry:
+                continue
+            grades = {}
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    grades[grade.name] = (grade.score, grade.max_score, grade.needs_manual_grade)
+            results[student] = (submission.score, submission.max_score, grades)
+    return results
+
+
+def _db_url(out):
+    for line in (out / "nbgrader_config.py").read_text().splitlines():
+        if line.startswith("c.CourseDirectory.db_url = "):
+            return eval(line.split(" = ", 1)[1])  # written by course.write_config as a repr
+    return f"sqlite:///{out / 'gradebook.db'}"
+
+
+def _source_tests(out):
+    """[(grade_id, points, kind)] of every graded cell of the source notebook, in order."""
+    import nbformat
+
+    nb = nbformat.read(out / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
+    tests = []
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            kind = "manual" if meta.get("solution") else "auto"
+            tests.append((meta["grade_id"], float(meta.get("points", 0)), kind))
+    return tests
+
+
+def _outcome(out, student, error, gradebook, tests):
+    """The Outcome of one student from the gradebook and the trusted checks' record."""
+    record_path = out / "autograded" / student / ASSIGNMENT / VERDICTS_FILE
+    record = json.loads(record_path.read_text()) if record_path.is_file() and not error else {}
+    outcome = Outcome(student, max_score=sum(points for _, points, _ in tests), error=error)
+    score, _, grades = gradebook.get(student, (0.0, None, {}))
+    if error or student not in gradebook:
+        outcome.score = 0.0
+        grades = {}
+    else:
+        outcome.score = round(float(score), 2)
+    for grade_id, points, kind in tests:
+        earned, _, needs_manual = grades.get(grade_id, (0.0 if kind == "auto" else None, points, kind == "manual"))
+        diagnosis = None
+        if error:
+            diagnosis = error
+        elif grade_id in record and record[grade_id]["fraction"] < 1:
+            diagnosis = record[grade_id]["summary"]
+        elif kind == "manual":
+            diagnosis = "awaits manual grading" if needs_manual else None
+        earned = None if earned is None else round(float(earned), 2)
+        outcome.tests.append({"id": grade_id, "points": None if (kind == "manual" and needs_manual) else earned,
+                              "max_points": points, "diagnosis": diagnosis})
+    failing = [t for t in outcome.tests if t["diagnosis"] and t["diagnosis"] != "awaits manual grading"]
+    outcome.diagnosis = error or (f"{failing[0]['id']}: {failing[0]['diagnosis']}" if failing else "all tests passed")
+    return outcome
+
+
+def _write_reports(out, outcomes):
+    reports = out / "reports"
+    reports.mkdir(exist_ok=True)
+    for o in outcomes:
+        (reports / f"{o.student}.json").write_text(json.dumps(
+            {"student": o.student, "score": o.score, "max_score": o.max_score, "tests": o.tests}, indent=1) + "\n")
+
+
+def _export(out):
+    """nbgrader's own export, as {student_id: row}; empty if it fails."""
+    target = out / "nbgrader_grades.csv"
+    try:
+        course.nbgrader(out, "export", "--to", str(target), log=out / "logs" / "export.log")
+    except course.CourseError:
+        return {}
+    with target.open(newline="") as f:
+        return {row["student_id"]: row for row in csv.DictReader(f)}
+
+
+def _write_grades(out, outcomes, nbgrader_rows):
+    extra = []
+    for row in nbgrader_rows.values():
+        extra += [k for k in row if k != "student_id" and f"nbgrader_{k}" not in extra]
+        break
+    extra = [f"nbgrader_{k}" for k in extra] if extra and not extra[0].startswith("nbgrader_") else extra
+    with (out / "grades.csv").open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student_id", "score", "max_score", "diagnosis", *extra])
+        for o in outcomes:
+            row = nbgrader_rows.get(o.student, {})
+            writer.writerow([o.student, f"{o.score:g}", f"{o.max_score:g}", o.diagnosis,
+                             *[row.get(k.removeprefix("nbgrader_"), "") for k in extra]])
+
+
+def _feedback(out, students):
+    """Generate feedback for all, falling back to one student at a time if nbgrader fails."""
+    try:
+        course.nbgrader(out, "generate_feedback", ASSIGNMENT, "--force", log=out / "logs" / "feedback.log")
+        return
+    except course.CourseError:
+        pass
+    for student in students:
+        try:
+            course.nbgrader(out, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
+                            log=out / "logs" / f"{student}.feedback.log")
+        except course.CourseError:
+            continue
+
+
+def print_table(outcomes, stream=sys.stdout):
+    width = max([len("student")] + [len(o.student) for o in outcomes])
+    print(f"{'student':<{width}}  {'score':>11}  diagnosis", file=stream)
+    for o in outcomes:
+        print(f"{o.student:<{width}}  {o.score:>5g} / {o.max_score:<3g}  {o.diagnosis}", file=stream)
+
+
+def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60, check_timeout=60):
+    """Grade every student folder of `submissions` into the course folder `out`; returns the Outcomes."""
+    out = Path(out).resolve()
+    students, rejected = course.find_submissions(submissions)
+    for name, value in (("--jobs", jobs), ("--cell-timeout", cell_timeout), ("--check-timeout", check_timeout)):
+        if value < 1:
+            raise course.CourseError(f"{name}: expected at least 1, got {value}")
+    course.prepare(out, students, db_url=db_url, cell_timeout=cell_timeout, check_timeout=check_timeout)
+    errors = {}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_autograde, out, student): student for student in students}
+        bar = tqdm(as_completed(futures), total=len(futures), desc="autograding", unit="submission",
+                   disable=not progress, file=sys.stderr)
+        for future in bar:
+            errors[futures[future]] = future.result()
+    _feedback(out, [s for s, e in errors.items() if not e])
+    tests = _source_tests(out)
+    gradebook = _read_gradebook(out, students)
+    outcomes = [_outcome(out, student, errors[student], gradebook, tests) for student in students]
+    outcomes += [Outcome(name, 0.0, sum(p for _, p, _ in tests),
+                         "could not be graded: the folder name is not a usable student id "
+                         "(letters, digits, _ . @ - only)", error="invalid id") for name in rejected]
+    _write_reports(out, outcomes)
+    _write_grades(out, outcomes, _export(out))
+    return outcomes
+
+
+def main(args):
+    try:
+        outcomes = grade(args.submissions, args.out, jobs=args.jobs, db_url=args.db_url,
+                         cell_timeout=args.cell_timeout, check_timeout=args.check_timeout)
+    except course.CourseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print_table(outcomes)
+    out = Path(args.out)
+    print(f"\nwrote {out / 'grades.csv'}, {out / 'reports'}/<student>.json and the feedback in {out / 'feedback'}")
+    return 0
+
+
+def default_jobs():
+    return max(1, min(4, os.cpu_count() or 1))

@@ -1,0 +1,134 @@
+"""Known wrong versions of the batch-norm formulas, to name the mistake behind a wrong answer.
+
+When a student's array differs from the reference, it is compared with each
+variant below, computed on the same inputs; a variant that matches it (within
+the dtype's limit) is reported: "your dx matches the formula without the path
+through the variance". The variants come from the derivation's usual slips and
+from the mistakes in published notes (the sign of beta, x for x̂ in dgamma,
+sqrt(std + eps)).
+
+Each variant is a function of (x, gamma, beta, dout, eps), all float64, returning
+the array it would produce.
+"""
+import numpy as np
+
+from .trusted.compare import limit, scaled_error
+
+
+def _stats(x, eps, axis=0, ddof=0):
+    mean = x.mean(axis=axis, keepdims=True)
+    var = x.var(axis=axis, keepdims=True, ddof=ddof)
+    return (x - mean) / np.sqrt(var + eps), np.sqrt(var + eps), var
+
+
+def _dx(x, gamma, dout, eps, variance=1.0, mean=1.0, scale=1.0, over=None, ddof=0, axis=0):
+    """(g - mean·ḡ - variance·x̂·Σ(g x̂)/(N - ddof)) / s, the closed form with one part changed."""
+    xhat, s, var = _stats(x, eps, axis, ddof)
+    g = gamma * dout
+    n = x.shape[axis] - ddof
+    return (g - mean * g.mean(axis=axis, keepdims=True)
+            - variance * xhat * (g * xhat).sum(axis=axis, keepdims=True) / n) / s * scale
+
+
+def _dx_sigma_eps(x, gamma, dout, eps, root=False):
+    """The closed form for x̂ = (x - μ)/(σ + ε); with root=True, as published (divided by sqrt(σ + ε))."""
+    xmu = x - x.mean(axis=0)
+    std = x.std(axis=0)
+    g = gamma * dout
+    spread = std * (std + eps)
+    scaled = np.divide(xmu, spread, out=np.zeros_like(xmu), where=spread > 0)
+    core = g - g.mean(axis=0) - scaled * (g * xmu).mean(axis=0)
+    return core / (np.sqrt(std + eps) if root else (std + eps))
+
+
+def _closed_form_row_means(x, gamma, dout, eps):
+    xhat, s, _ = _stats(x, eps)
+    g = gamma * dout
+    return (g - g.mean(axis=1, keepdims=True) - xhat * (g * xhat).mean(axis=1, keepdims=True)) / s
+
+
+DX = {
+    "the formula without the path through the variance (no x̂·mean(dx̂·x̂) term)":
+        lambda x, g, b, d, e: _dx(x, g, d, e, variance=0.0),
+    "the formula without the path through the mean (no -mean(dx̂) term)":
+        lambda x, g, b, d, e: _dx(x, g, d, e, mean=0.0),
+    "only the direct path, dx̂ / sqrt(var + eps)":
+        lambda x, g, b, d, e: _dx(x, g, d, e, variance=0.0, mean=0.0),
+    "the unbiased variance (N - 1) in the forward and backward pass":
+        lambda x, g, b, d, e: _dx(x, g, d, e, ddof=1),
+    "N - 1 instead of N in the variance term of the backward pass":
+        lambda x, g, b, d, e: _dx(x, g, d, e, variance=x.shape[0] / max(x.shape[0] - 1, 1)),
+    "dout where gamma * dout belongs (gamma missing)":
+        lambda x, g, b, d, e: _dx(x, np.ones_like(g), d, e),
+    "the wrong sign on the variance term":
+        lambda x, g, b, d, e: _dx(x, g, d, e, variance=-1.0),
+    "the wrong sign on the mean term":
+        lambda x, g, b, d, e: _dx(x, g, d, e, mean=-1.0),
+    "the whole gradient with the wrong sign":
+        lambda x, g, b, d, e: -_dx(x, g, d, e),
+    "the variance term without its factor 2 (dvar/dx taken as (x - mean) / N)":
+        lambda x, g, b, d, e: _dx(x, g, d, e, variance=0.5),
+    "the mean term without its 1/N":
+        lambda x, g, b, d, e: _dx(x, g, d, e, mean=float(x.shape[0])),
+    "eps left out (dividing by sqrt(var))":
+        lambda x, g, b, d, e: _dx(x, g, d, 0.0),
+    "eps added to the standard deviation, x̂ = (x - mean) / (std + eps)":
+        lambda x, g, b, d, e: _dx_sigma_eps(x, g, d, e),
+    "the published formula for std + eps, which divides by sqrt(std + eps)":
+        lambda x, g, b, d, e: _dx_sigma_eps(x, g, d, e, root=True),
+    "the exponent -3/2 of dvar written as -1/2":
+        lambda x, g, b, d, e: _dx(x, g, d, e, variance=(x.var(axis=0) + e)),
+    "statistics over each row (axis=1) instead of each feature (axis=0)":
+        lambda x, g, b, d, e: _dx(x, g, d, e, axis=1),
+    "the means of the closed form taken over each row (axis=1) instead of each feature (axis=0)":
+        lambda x, g, b, d, e: _closed_form_row_means(x, g, d, e),
+    "gamma * dout, the gradient with respect to x̂ instead of x":
+        lambda x, g, b, d, e: g * d,
+}
+
+DGAMMA = {
+    "the sum of dout * x, where dout * x̂ belongs": lambda x, g, b, d, e: (d * x).sum(axis=0),
+    "the mean of dout * x̂ instead of its sum": lambda x, g, b, d, e: (d * _stats(x, e)[0]).mean(axis=0),
+    "the sum over each row (axis=1) instead of each feature": lambda x, g, b, d, e: (d * _stats(x, e)[0]).sum(axis=1),
+}
+
+DBETA = {
+    "the mean of dout instead of its sum": lambda x, g, b, d, e: d.mean(axis=0),
+    "the sum over each row (axis=1) instead of each feature": lambda x, g, b, d, e: d.sum(axis=1),
+}
+
+OUT = {
+    "the unbiased variance (N - 1) instead of the biased one": lambda x, g, b, d, e: g * _stats(x, e, ddof=1)[0] + b,
+    "eps left out of the square root": lambda x, g, b, d, e: g * (x - x.mean(0)) / (np.sqrt(x.var(0)) + e) + b,
+    "eps left out": lambda x, g, b, d, e: g * _stats(x, 0.0)[0] + b,
+    "y = gamma * x̂ - beta (the sign of beta)": lambda x, g, b, d, e: g * _stats(x, e)[0] - b,
+    "gamma and beta swapped": lambda x, g, b, d, e: b * _stats(x, e)[0] + g,
+    "gamma missing": lambda x, g, b, d, e: _stats(x, e)[0] + b,
+    "beta missing": lambda x, g, b, d, e: g * _stats(x, e)[0],
+    "statistics over each row (axis=1) instead of each feature (axis=0)":
+        lambda x, g, b, d, e: g * _stats(x, e, axis=1)[0] + b,
+    "the standard deviation where the variance belongs, (x - mean) / sqrt(std + eps)":
+        lambda x, g, b, d, e: g * (x - x.mean(0)) / np.sqrt(x.std(0) + e) + b,
+}
+
+VARIANTS = {"dx": DX, "dgamma": DGAMMA, "dbeta": DBETA, "out": OUT}
+
+
+def diagnose(name, student, x, gamma, beta, dout, eps, scale):
+    """The description of the known mistake that `student` (the array `name`) matches, or None.
+
+    Inputs: the case's x (N, D), gamma (D,), beta (D,), dout (N, D), eps; scale (D,) as
+    for the comparison with the reference.
+    """
+    variants = VARIANTS.get(name, {})
+    if student is None or not variants:
+        return None
+    x, gamma, beta, dout = (np.asarray(a, dtype=np.float64) for a in (x, gamma, beta, dout))
+    allowed = limit(student.dtype) if student.dtype.kind == "f" else limit(np.float64)
+    for description, variant in variants.items():
+        with np.errstate(all="ignore"):
+            wrong = variant(x, gamma, beta, dout, eps)
+        if wrong.shape == student.shape and np.all(np.isfinite(wrong)) and \
+                scaled_error(student, wrong, scale) <= allowed:
+            return f"your {name} matches {description}"
+    return None

@@ -1,0 +1,103 @@
+"""nbgrader preprocessors the grading adds to nbgrader's own autograde pipeline.
+
+- LimitedExecute: nbgrader's Execute, with a cap on the output a cell may produce,
+  applied while the kernel streams it (nbgrader's LimitOutput trims only afterwards,
+  once a flood of output has already filled the grader's memory).
+- TrustedChecks: scores every graded test cell from cs231n_style.probe's run of the
+  student's layers.py in the sandbox, judged against the reference here. Whatever the
+  student's kernel printed for a test cell stays visible above the verdict, but only
+  the verdict counts: a layers.py that patches the notebook's checks gains nothing.
+"""
+import json
+from pathlib import Path
+
+import nbformat
+from nbclient.exceptions import DeadKernelError
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
+from traitlets import Integer, List, Unicode
+
+from .trusted import CHECKS
+from .trusted.probe_runner import run_trusted_checks
+
+VERDICTS_FILE = ".trusted_checks.json"  # beside the autograded notebook; nbgrader ignores dot files
+MAX_LINES_SHOWN = 12
+
+
+class LimitedExecute(Execute):
+    """nbgrader's Execute, keeping at most max_output_bytes of output per cell."""
+
+    max_output_bytes = Integer(1_000_000, help="output kept per cell; the rest is dropped").tag(config=True)
+
+    def preprocess(self, nb, resources=None, *args, **kwargs):
+        self._spent, self._truncated, self._dead = {}, set(), False
+        return super().preprocess(nb, resources, *args, **kwargs)
+
+    def preprocess_cell(self, cell, resources, index):
+        # A kernel that died (the student's code called os._exit, or was killed) ends the
+        # execution, not the grading: the trusted checks still score every test cell.
+        if self._dead:
+            return cell, self.resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._dead = True
+            cell.outputs.append(nbformat.v4.new_output(
+                "error", ename="DeadKernelError", evalue="the kernel died while running this cell",
+                traceback=["The kernel died while running this cell (did the code end its own process?). "
+                           "The cells below were not run; the autograder's own checks still score every test."]))
+            return cell, self.resources
+
+    def output(self, outs, msg, display_id, cell_index):
+        self._spent[cell_index] = self._spent.get(cell_index, 0) + len(json.dumps(msg.get("content", {}), default=str))
+        if self._spent[cell_index] <= self.max_output_bytes:
+            return super().output(outs, msg, display_id, cell_index)
+        if cell_index not in self._truncated:
+            self._truncated.add(cell_index)
+            outs.append(nbformat.v4.new_output(
+                "stream", name="stdout", text=f"\n[output beyond {self.max_output_bytes} bytes dropped by the autograder]\n"))
+        return None
+
+
+def _grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def verdict_outputs(verdict, points):
+    """The outputs that make nbgrader give `verdict.fraction * points` to a test cell."""
+    failures = verdict.failures
+    shown = failures[:MAX_LINES_SHOWN] + ([f"... and {len(failures) - MAX_LINES_SHOWN} more"]
+                                         if len(failures) > MAX_LINES_SHOWN else [])
+    passed = len(verdict.lines) - len(failures)
+    header = f"Autograder: {passed} of {len(verdict.lines)} checks passed"
+    if verdict.diagnosis:
+        header += f" — likely mistake: {verdict.diagnosis}"
+    if not failures:
+        return [nbformat.v4.new_output("stream", name="stdout", text=header + "\n")]
+    if verdict.fraction <= 0:
+        return [nbformat.v4.new_output("error", ename="TestFailed", evalue=verdict.summary(),
+                                       traceback=[header] + [f"✗ {line}" for line in shown])]
+    earned = round(verdict.fraction * points, 2)
+    return [nbformat.v4.new_output("stream", name="stdout", text="\n".join([header] + [f"✗ {l}" for l in shown]) + "\n"),
+            nbformat.v4.new_output("execute_result", data={"text/plain": repr(earned)}, execution_count=None)]
+
+
+class TrustedChecks(NbGraderPreprocessor):
+    """Score the graded test cells from the trusted checks (see autograder.trusted)."""
+
+    hide = List(Unicode(), help="directories the student's code must not see (the course folder)").tag(config=True)
+    memory_mb = Integer(3072, help="address-space limit of the student's process").tag(config=True)
+    check_timeout = Integer(60, help="seconds for each check").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        directory = Path(resources["metadata"]["path"]).resolve()
+        cells = {_grade_id(c): c for c in nb.cells if _grade_id(c) in CHECKS}
+        verdicts = run_trusted_checks(directory, list(cells), hide=self.hide, memory_mb=self.memory_mb,
+                                      check_timeout=self.check_timeout)
+        for grade_id, cell in cells.items():
+            kept = [o for o in cell.outputs if o.output_type == "stream" and o.get("name") == "stdout"]
+            points = float(cell.metadata["nbgrader"].get("points", 0))
+            cell.outputs = kept + verdict_outputs(verdicts[grade_id], points)
+        record = {gid: {"fraction": v.fraction, "diagnosis": v.diagnosis, "summary": v.summary(),
+                        "failures": v.failures} for gid, v in verdicts.items()}
+        (directory / VERDICTS_FILE).write_text(json.dumps(record, indent=1))
+        return nb, resources

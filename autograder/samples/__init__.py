@@ -1,0 +1,26 @@
+"""Sample submissions with the grades they must get (see catalog.py), written out as a SUBMISSIONS folder."""
+import shutil
+from pathlib import Path
+
+import nbformat
+
+from ..release import ASSIGNMENT, NOTEBOOK, ROOT
+from .catalog import SAMPLES, Expect, Sample
+
+__all__ = ["SAMPLES", "Expect", "Sample", "write_submissions"]
+
+
+def write_submissions(target, samples=SAMPLES):
+    """Write one student folder per sample into `target` (a copy of the release with the sample's edits)."""
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    release = ROOT / "release" / ASSIGNMENT
+    for sample in samples:
+        folder = target / sample.name
+        shutil.copytree(release, folder, ignore=shutil.ignore_patterns("__pycache__"))
+        (folder / "cs231n_style" / "layers.py").write_text(sample.layers())
+        if sample.notebook:
+            nb = nbformat.read(folder / NOTEBOOK, as_version=4)
+            sample.notebook(nb)
+            nbformat.write(nb, folder / NOTEBOOK)
+    return target

@@ -1,0 +1,249 @@
+"""The sample submissions: correct ones in other styles, buggy ones, broken and hostile ones.
+
+Each sample is the release folder with a layers.py made by a small edit of the
+solution or of the student edition (and, for a few, an edit of the notebook),
+with what grading must give it: the tests it must lose (every other automatic
+test must score full marks), or zero for every automatic test, and a phrase
+its diagnosis must contain.
+"""
+import inspect
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+from ..release import ROOT
+from .edit import rename, replace, replace_function, solution_text, student_text
+from .styles import nine_steps
+
+FORWARD = ("test_forward_train", "test_forward_test", "hidden_forward")
+GRAPH = ("test_backward_stages", "test_backward_graph", "hidden_backward_graph")
+ALT = ("test_backward_alt", "test_alt_matches_graph", "hidden_backward_alt")
+ALT_WRITING = ("hidden_alt_properties", "hidden_alt_faster")
+AFFINE = ("test_affine", "hidden_going_further")  # affine_batchnorm_* calls the forward and the closed form
+
+
+@dataclass(frozen=True)
+class Expect:
+    """What grading must give a sample.
+
+    - lost: tests that must score below their maximum; every other automatic test must score full marks
+    - may_lose: tests whose outcome depends on how small the mistake's effect is on their inputs
+    - zero: every automatic test scores 0 (lost and may_lose are then ignored)
+    - diagnosis: a phrase the sample's diagnosis in grades.csv must contain
+    - needs_isolation: the expectation holds only where the sandbox can hide files (root on Linux)
+    """
+
+    lost: tuple = ()
+    may_lose: tuple = ()
+    zero: bool = False
+    diagnosis: str = ""
+    needs_isolation: bool = False
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    description: str
+    layers: Callable[[], str]
+    expect: Expect
+    notebook: Optional[Callable] = None  # edits the notebook (an nbformat node) in place
+
+
+def _solution_with(*replacements):
+    def make():
+        text = solution_text()
+        for replacement in replacements:
+            text = replace(text, *replacement)
+        return text
+    return make
+
+
+def _prepend_after_imports(code, base=solution_text):
+    def make():
+        text = base()
+        anchor = "from cs231n_style.validation import"
+        line_end = text.index("\n", text.index(anchor)) + 1
+        return text[:line_end] + "\n" + code.strip() + "\n" + text[line_end:]
+    return make
+
+
+def _nine_steps():
+    text = solution_text()
+    for function in (nine_steps.batchnorm_forward, nine_steps.batchnorm_backward, nine_steps.batchnorm_backward_alt):
+        text = replace_function(text, inspect.getsource(function))
+    return text
+
+
+def _stub_backward():
+    """The solution with the two backward passes left as stubs."""
+    text = solution_text()
+    student = student_text()
+    for name in ("batchnorm_backward", "batchnorm_backward_alt"):
+        start = student.index(f"def {name}(")
+        end = student.index("    return dx, dgamma, dbeta\n", start) + len("    return dx, dgamma, dbeta\n")
+        text = replace_function(text, student[start:end])
+    return text
+
+
+def _grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+BACKWARD_TESTS = ("test_backward_stages", "test_backward_graph", "test_backward_alt", "test_alt_matches_graph")
+
+
+def _edit_backward_tests(nb):
+    for cell in nb.cells:
+        if _grade_id(cell) in BACKWARD_TESTS:
+            cell.source = 'print("✓ all good")'
+
+
+def _delete_backward_tests(nb):
+    nb.cells = [cell for cell in nb.cells if _grade_id(cell) not in BACKWARD_TESTS]
+
+
+def _break_the_kernel_state(nb):
+    import nbformat
+
+    setup = next(i for i, cell in enumerate(nb.cells) if _grade_id(cell) == "setup")
+    nb.cells.insert(setup + 1, nbformat.v4.new_code_cell("del layers  # a stray cell"))
+
+
+_READ_SOLUTION = f'''
+import importlib.util as _util
+import os as _os
+_candidates = [{str(ROOT / "autograder" / "reference" / "layers.py")!r},
+               {str(ROOT / "source" / "batchnorm_backward" / "cs231n_style" / "layers.py")!r}]
+_here = _os.getcwd()
+while _here != _os.path.dirname(_here):
+    _candidates.append(_os.path.join(_here, "source", "batchnorm_backward", "cs231n_style", "layers.py"))
+    _candidates.append(_os.path.join(_here, "autograder", "reference", "layers.py"))
+    _here = _os.path.dirname(_here)
+for _path in _candidates:
+    try:
+        _spec = _util.spec_from_file_location("_found_solution", _path)
+        _solution = _util.module_from_spec(_spec)
+        _spec.loader.exec_module(_solution)
+    except Exception:
+        continue
+    if "BEGIN SOLUTION" in open(_path).read() or "cache[" in open(_path).read():
+        globals().update({{k: v for k, v in vars(_solution).items() if k.startswith(("batchnorm", "affine"))}})
+        break
+'''
+
+_PATCH_CHECKS = '''
+import numpy as _np
+import cs231n_style.checks as _checks
+for _name in dir(_checks):
+    if _name.startswith("check_"):
+        setattr(_checks, _name, lambda *args, **kwargs: print("✓ all good"))
+_np.allclose = lambda *args, **kwargs: True
+_np.testing.assert_allclose = lambda *args, **kwargs: None
+'''
+
+_PATCH_PROBE = '''
+import cs231n_style.probe as _probe
+_probe.run_requests = lambda layers, requests: [{"forward": {"out": None}} for _ in requests]
+'''
+
+SAMPLES = (
+    Sample("correct_reference", "correct: the reference solution",
+           solution_text, Expect(diagnosis="all tests passed")),
+    Sample("correct_nine_steps", "correct: a tuple cache, a nine-step graph, an einsum closed form",
+           _nine_steps, Expect(diagnosis="all tests passed")),
+    Sample("correct_other_names", "correct, but the graph's stages are not named dxhat, dvar, dmean",
+           lambda: rename(rename(rename(solution_text(), "dxhat", "g", "batchnorm_backward"),
+                                 "dvar", "d_var", "batchnorm_backward"), "dmean", "d_mu", "batchnorm_backward"),
+           Expect(diagnosis="all tests passed")),
+    Sample("no_variance_path", "closed form without the path through the variance",
+           _solution_with((" - xhat * (dxhat * xhat).mean(axis=0)", "", "batchnorm_backward_alt")),
+           Expect(lost=ALT[:3] + AFFINE, diagnosis="without the path through the variance")),
+    Sample("unbiased_variance", "forward pass divides the variance by N - 1",
+           _solution_with(("var = (xmu * xmu).mean(axis=0)", "var = (xmu * xmu).sum(axis=0) / (N - 1)",
+                           "batchnorm_forward")),
+           Expect(lost=FORWARD + GRAPH + ("test_backward_alt", "hidden_backward_alt") + AFFINE,
+                  diagnosis="unbiased variance")),
+    Sample("gamma_missing", "closed form uses dout where gamma * dout belongs",
+           _solution_with(("dxhat = dout * gamma", "dxhat = dout", "batchnorm_backward_alt")),
+           Expect(lost=ALT + AFFINE, diagnosis="gamma missing")),
+    Sample("wrong_axis", "closed form averages over each row (axis=1)",
+           _solution_with(("dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)",
+                           "dxhat.mean(axis=1, keepdims=True) - xhat * (dxhat * xhat).mean(axis=1, keepdims=True)",
+                           "batchnorm_backward_alt")),
+           Expect(lost=ALT + AFFINE, diagnosis="axis=1")),
+    Sample("sign_error", "graph backward flips the sign of the mean term",
+           _solution_with(("dmean = -dxhat.sum(axis=0) / std", "dmean = dxhat.sum(axis=0) / std",
+                           "batchnorm_backward")),
+           Expect(lost=GRAPH + ("test_alt_matches_graph", "hidden_backward_alt"), diagnosis="wrong sign on the mean term")),
+    Sample("eps_left_out", "forward pass divides by sqrt(var), without eps",
+           _solution_with(("inv_std = 1.0 / np.sqrt(var + eps)", "inv_std = 1.0 / np.sqrt(var)", "batchnorm_forward")),
+           Expect(lost=("hidden_forward",), may_lose=FORWARD + GRAPH + ALT + AFFINE, diagnosis="eps left out")),
+    Sample("momentum_swapped", "running averages weight the batch by momentum instead of 1 - momentum",
+           _solution_with(("running_mean = momentum * running_mean + (1 - momentum) * mean",
+                           "running_mean = (1 - momentum) * running_mean + momentum * mean", "batchnorm_forward"),
+                          ("running_var = momentum * running_var + (1 - momentum) * var",
+                           "running_var = (1 - momentum) * running_var + momentum * var", "batchnorm_forward")),
+           Expect(lost=FORWARD, diagnosis="momentum and 1 - momentum swapped")),
+    Sample("test_mode_batch_statistics", "test mode normalizes with the batch's own statistics",
+           _solution_with(("out = gamma * ((x - running_mean) / np.sqrt(running_var + eps)) + beta",
+                           "out = gamma * ((x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)) + beta",
+                           "batchnorm_forward")),
+           Expect(lost=("test_forward_test", "hidden_forward"), diagnosis="batch's own statistics")),
+    Sample("alt_calls_graph", "the closed form just calls the graph version",
+           _solution_with(("    xhat, gamma, inv_std = cache",
+                           "    return batchnorm_backward(dout, cache)\n    xhat, gamma, inv_std = cache",
+                           "batchnorm_backward_alt")),
+           Expect(lost=ALT_WRITING, diagnosis="calls batchnorm_backward")),
+    Sample("alt_loops_over_batch", "the closed form loops over the rows in Python",
+           _solution_with(("    dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) * inv_std\n",
+                           "    dx = np.empty_like(dxhat)\n    for i in range(len(dxhat)):\n        dx[i] = (dxhat[i] - "
+                           "dxhat.mean(axis=0) - xhat[i] * (dxhat * xhat).mean(axis=0)) * inv_std\n",
+                           "batchnorm_backward_alt")),
+           Expect(lost=ALT_WRITING, diagnosis="loops over the batch")),
+    Sample("alt_changes_dout", "the closed form multiplies dout by gamma in place",
+           _solution_with(("    dxhat = dout * gamma\n", "    dout *= gamma\n    dxhat = dout\n", "batchnorm_backward_alt")),
+           Expect(lost=("test_backward_alt", "hidden_backward_alt", "hidden_alt_properties"), diagnosis="in place")),
+    Sample("float64_output", "float32 input gives float64 output",
+           _solution_with(("inv_std = 1.0 / np.sqrt(var + eps)", "inv_std = 1.0 / np.sqrt(var.astype(np.float64) + eps)",
+                           "batchnorm_forward")),
+           Expect(lost=("test_forward_train", "hidden_forward", "hidden_backward_graph", "hidden_backward_alt"),
+                  diagnosis="keep the input's dtype")),
+    Sample("stubs", "nothing implemented: the student edition as released",
+           student_text, Expect(zero=True, diagnosis="not implemented yet")),
+    Sample("syntax_error", "layers.py does not parse",
+           lambda: solution_text() + "\ndef broken(:\n    pass\n", Expect(zero=True, diagnosis="SyntaxError")),
+    Sample("exception_at_import", "layers.py raises when imported",
+           _prepend_after_imports('raise RuntimeError("half-finished refactoring")'),
+           Expect(zero=True, diagnosis="RuntimeError")),
+    Sample("exit_at_import", "layers.py calls sys.exit when imported",
+           _prepend_after_imports("import sys\nsys.exit(3)"), Expect(zero=True, diagnosis="SystemExit")),
+    Sample("os_exit_in_graph", "the graph backward kills its process with os._exit",
+           _solution_with(('    x, mean, var, eps, gamma = cache["x"]',
+                           '    import os\n    os._exit(1)\n    x, mean, var, eps, gamma = cache["x"]', "batchnorm_backward")),
+           Expect(lost=GRAPH + ("test_alt_matches_graph", "hidden_backward_alt", "hidden_alt_faster"),
+                  diagnosis="exited")),
+    Sample("endless_loop", "the closed form never returns",
+           _solution_with(("    xhat, gamma, inv_std = cache", "    while True:\n        pass\n    xhat, gamma, inv_std = cache",
+                           "batchnorm_backward_alt")),
+           Expect(lost=ALT + ALT_WRITING + AFFINE, diagnosis="did not finish")),
+    Sample("memory_bomb", "the closed form allocates 16 GB",
+           _solution_with(("    xhat, gamma, inv_std = cache", "    waste = np.ones(1 << 31)\n    xhat, gamma, inv_std = cache",
+                           "batchnorm_backward_alt")),
+           Expect(lost=ALT + ALT_WRITING + AFFINE, diagnosis="MemoryError")),
+    Sample("huge_output", "layers.py prints 20 MB when imported, and is otherwise correct",
+           _prepend_after_imports('for _ in range(20000):\n    print("x" * 1000)'), Expect(diagnosis="all tests passed")),
+    Sample("patches_checks", "nothing implemented, but the notebook's checks and numpy are patched to pass",
+           _prepend_after_imports(_PATCH_CHECKS, base=student_text), Expect(zero=True, diagnosis="not implemented yet")),
+    Sample("patches_probe", "nothing implemented, but the grader's probe is patched to report made-up results",
+           _prepend_after_imports(_PATCH_PROBE, base=student_text), Expect(zero=True)),
+    Sample("reads_solution", "nothing implemented, but layers.py looks for the solution on disk and loads it",
+           _prepend_after_imports(_READ_SOLUTION, base=student_text),
+           Expect(zero=True, diagnosis="not implemented yet", needs_isolation=True)),
+    Sample("edits_test_cells", "backward passes not implemented, and their test cells edited to print a pass",
+           _stub_backward, Expect(lost=GRAPH + ALT + ALT_WRITING + AFFINE, diagnosis="not implemented yet"),
+           notebook=_edit_backward_tests),
+    Sample("deletes_test_cells", "backward passes not implemented, and their test cells deleted",
+           _stub_backward, Expect(lost=GRAPH + ALT + ALT_WRITING + AFFINE, diagnosis="not implemented yet"),
+           notebook=_delete_backward_tests),
+    Sample("broken_notebook_state", "correct, but a stray notebook cell deletes `layers`",
+           solution_text, Expect(diagnosis="all tests passed"), notebook=_break_the_kernel_state),
+)

@@ -1,0 +1,1 @@
+"""Correct implementations in other students' styles, used as sample submissions."""

@@ -1,0 +1,29 @@
+"""Does a sample's grading match what its catalog entry expects?"""
+
+
+def problems(sample, report, diagnosis, isolated=True):
+    """The ways the graded `report` (reports/<student>.json) and `diagnosis` (grades.csv) miss the sample's Expect.
+
+    Returns a list of sentences; empty when grading gave what was expected.
+    """
+    expect = sample.expect
+    if expect.needs_isolation and not isolated:
+        return []
+    found = []
+    auto = [t for t in report["tests"] if not t["id"].startswith("answer_")]
+    for test in auto:
+        full, zero = test["points"] == test["max_points"], not test["points"]
+        if expect.zero:
+            if not zero:
+                found.append(f"{test['id']} scored {test['points']}, expected 0")
+        elif test["id"] in expect.lost:
+            if full:
+                found.append(f"{test['id']} scored full marks, expected fewer")
+        elif test["id"] not in expect.may_lose and not full:
+            found.append(f"{test['id']} scored {test['points']} of {test['max_points']}, expected full marks "
+                         f"({test['diagnosis']})")
+    missing = set(expect.lost) - {t["id"] for t in auto}
+    found += [f"{test_id} is missing from the report" for test_id in sorted(missing)]
+    if expect.diagnosis and expect.diagnosis not in diagnosis:
+        found.append(f"diagnosis {diagnosis!r} does not mention {expect.diagnosis!r}")
+    return found

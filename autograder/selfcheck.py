@@ -1,0 +1,61 @@
+"""`python -m autograder check [FOLDER]`: the grader's checks on a working copy, without a gradebook.
+
+For self-learners and for students with the course repository at hand: runs every
+trusted check (the visible tests and the hidden ones) on FOLDER's
+cs231n_style/layers.py, the same way grading does, and prints each test's points
+and, where points are lost, the likely mistake.
+"""
+import sys
+from pathlib import Path
+
+import nbformat
+
+from .release import NOTEBOOK, ROOT, SOURCE
+from .trusted import CHECKS
+from .trusted.probe_runner import run_trusted_checks
+
+
+def test_points():
+    """{grade_id: points} of the automatically graded cells, and the points graded by hand."""
+    nb = nbformat.read(ROOT / SOURCE / NOTEBOOK, as_version=4)
+    auto, manual = {}, 0.0
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            if meta["grade_id"] in CHECKS:
+                auto[meta["grade_id"]] = float(meta["points"])
+            else:
+                manual += float(meta["points"])
+    return auto, manual
+
+
+def check(folder, stream=sys.stdout):
+    """Run and print the checks for `folder`; returns (score, max_score)."""
+    folder = Path(folder).resolve()
+    if not (folder / "cs231n_style" / "layers.py").is_file():
+        raise FileNotFoundError(f"FOLDER: {folder} has no cs231n_style/layers.py (expected the repository root or "
+                                "a copy of the release folder)")
+    points, manual = test_points()
+    print(f"Checking {folder / 'cs231n_style' / 'layers.py'} ...", file=stream, flush=True)
+    verdicts = run_trusted_checks(folder, list(points))
+    width = max(len(gid) for gid in points)
+    score = 0.0
+    for grade_id, maximum in points.items():
+        verdict = verdicts[grade_id]
+        earned = round(verdict.fraction * maximum, 2)
+        score += earned
+        note = "" if verdict.fraction == 1 else verdict.summary()
+        print(f"  {grade_id:<{width}}  {earned:>5g} / {maximum:<3g} {note}", file=stream)
+    total = sum(points.values())
+    print(f"Score: {score:g} / {total:g} automatic points (and {manual:g} points of inline answers, graded by hand)",
+          file=stream)
+    return score, total
+
+
+def main(args):
+    try:
+        check(args.folder)
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0

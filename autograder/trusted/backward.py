@@ -1,0 +1,126 @@
+"""Trusted checks of batchnorm_backward and batchnorm_backward_alt against the reference."""
+import numpy as np
+
+from cs231n_style.data import make_case, random_case
+
+from .. import mistakes
+from .. import reference as ref
+from .cases import HIDDEN, batchnorm_request, hidden_inputs, label
+from .compare import Tally, scales
+
+GRAPH, ALT = "batchnorm_backward", "batchnorm_backward_alt"
+GRADS = ("dx", "dgamma", "dbeta")
+
+
+def _judge_grads(tally, label_, name, request, result):
+    """Compare one backward's (dx, dgamma, dbeta) with the reference; diagnose what differs."""
+    if tally.failed_call(label_, result["forward"]) or tally.failed_call(label_, result.get(name)):
+        return
+    x, gamma, beta, dout = request["x"], request["gamma"], request["beta"], request["dout"]
+    eps = request["bn_param"]["eps"]
+    _, cache = ref.batchnorm_forward(x, gamma, beta, dict(request["bn_param"]))
+    expected = ref.batchnorm_backward_alt(dout, cache)
+    size = scales(x, gamma, dout, eps)
+    info = result[name]
+    if info["grads"] is None:
+        tally.check(False, f"{label_}: {name} should return a tuple (dx, dgamma, dbeta)")
+        return
+    for grad, student, exp in zip(GRADS, info["grads"], expected):
+        if not tally.compare(label_, grad, student, exp, size[grad]):
+            tally.diagnose(mistakes.diagnose(grad, student, x, gamma, beta, dout, eps, size[grad]))
+    tally.check(not info["mutated_inputs"] and not info["mutated_cache"], f"{label_}: dout and cache left unchanged",
+                f"{label_}: {name} changed dout or the cache in place")
+
+
+def _agreement(tally, label_, request, result):
+    graph, alt = result.get(GRAPH), result.get(ALT)
+    if not graph or not alt or "error" in graph or "error" in alt or not graph.get("grads") or not alt.get("grads"):
+        return
+    size = scales(request["x"], request["gamma"], request["dout"], request["bn_param"]["eps"])
+    tally.compare(f"{label_}: your closed form against your graph version", "dx", alt["grads"][0],
+                  graph["grads"][0], size["dx"])
+
+
+# --- hidden_backward_graph, hidden_backward_alt -------------------------------------------
+
+def hidden_requests(name):
+    backwards = [GRAPH] if name == GRAPH else [ALT, GRAPH]
+    return [batchnorm_request(*hidden_inputs(c), eps=c["eps"], backwards=backwards) for c in HIDDEN]
+
+
+def hidden_judge(name, requests, results):
+    tally = Tally()
+    for c, request, result in zip(HIDDEN, requests, results):
+        _judge_grads(tally, f"{name}, {label(c)}", name, request, result)
+    if name == ALT:
+        for c, request, result in zip(HIDDEN, requests, results):
+            _agreement(tally, label(c), request, result)
+    return tally.verdict()
+
+
+# --- the visible checks' twins ----------------------------------------------------------------
+
+def _gradcheck_request(name):
+    case = make_case("gradcheck")
+    return batchnorm_request(case.x, case.gamma, case.beta, case.dout, case.bn_param["eps"], backwards=[name])
+
+
+def gradcheck_requests(name):
+    return [_gradcheck_request(name)]
+
+
+def gradcheck_judge(name, requests, results):
+    tally = Tally()
+    _judge_grads(tally, f"{name} on CS231n's 4x5 check data", name, requests[0], results[0])
+    return tally.verdict()
+
+
+def agreement_requests():
+    case = random_case(100, 500, seed=231, loc=12.0, scale=5.0)
+    return [batchnorm_request(case.x, case.gamma, case.beta, case.dout, 1e-5, backwards=[GRAPH, ALT])]
+
+
+def agreement_judge(requests, results):
+    tally = Tally()
+    request, result = requests[0], results[0]
+    if tally.failed_call("100x500", result["forward"]):
+        return tally.verdict()
+    for name in (GRAPH, ALT):
+        if tally.failed_call(f"{name} on 100x500", result.get(name)):
+            return tally.verdict()
+    graph, alt = result[GRAPH]["grads"], result[ALT]["grads"]
+    if graph is None or alt is None:
+        tally.check(False, "both backward passes should return a tuple (dx, dgamma, dbeta)")
+        return tally.verdict()
+    size = scales(request["x"], request["gamma"], request["dout"], 1e-5)
+    for grad, a, b in zip(GRADS, alt, graph):
+        tally.compare("your closed form against your graph version on 100x500", grad, a, b, size[grad])
+    return tally.verdict()
+
+
+def stages_requests():
+    request = _gradcheck_request(GRAPH)
+    return [dict(request, kind="stages")]
+
+
+def stages_judge(requests, results):
+    tally = Tally()
+    request, result = requests[0], results[0]
+    label_ = "batchnorm_backward's stages on CS231n's 4x5 check data"
+    if tally.failed_call(label_, result.get("forward")) or tally.failed_call(label_, result.get("stages")):
+        return tally.verdict()
+    _, cache = ref.batchnorm_forward(request["x"], request["gamma"], request["beta"], dict(request["bn_param"]))
+    expected = ref.batchnorm_backward_stages(request["dout"], cache)
+    found = result["stages"]
+    size = scales(request["x"], request["gamma"], request["dout"], request["bn_param"]["eps"])
+    for stage in ("dxhat", "dvar", "dmean"):
+        if stage in found:  # a stage the student did not name is not checked, as in the notebook
+            student = found[stage]
+            if student is not None and student.size == expected[stage].size:
+                student = student.reshape(expected[stage].shape)
+            tally.compare(label_, stage, student, expected[stage], np.abs(expected[stage]).max() + 1e-300)
+    for grad in GRADS:
+        if not tally.compare(label_, grad, found.get(grad), expected[grad], size[grad]):
+            tally.diagnose(mistakes.diagnose(grad, found.get(grad), request["x"], request["gamma"], request["beta"],
+                                             request["dout"], request["bn_param"]["eps"], size[grad]))
+    return tally.verdict()

@@ -1,0 +1,128 @@
+"""Trusted checks of batchnorm_forward: train mode with running averages, and test mode."""
+import numpy as np
+
+from cs231n_style.data import make_case, random_case
+
+from .. import mistakes
+from .. import reference as ref
+from .cases import HIDDEN, hidden_inputs, label
+from .compare import Tally, scales
+
+
+def _train_request(x, gamma, beta, dout, **bn_param):
+    return {"kind": "batchnorm", "x": x, "gamma": gamma, "beta": beta, "dout": dout,
+            "bn_param": {"mode": "train", **bn_param}}
+
+
+def _judge_train(tally, label_, request, result):
+    info = result["forward"]
+    if tally.failed_call(label_, info):
+        return
+    bn_param = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in request["bn_param"].items()}
+    x, gamma, beta = request["x"], request["gamma"], request["beta"]
+    out, _ = ref.batchnorm_forward(x, gamma, beta, bn_param)
+    eps = bn_param.get("eps", 1e-5)
+    scale = scales(x, gamma, request["dout"], eps)["out"]
+    if not tally.compare(label_, "out", info["out"], out, scale):
+        tally.diagnose(mistakes.diagnose("out", info["out"], x, gamma, beta, request["dout"], eps, scale))
+    for key in ("running_mean", "running_var"):
+        expected = bn_param[key]
+        if not tally.compare(label_, key, info[key], expected, np.abs(expected) + 1.0) and info[key] is not None:
+            _diagnose_running(tally, key, info[key], request, expected)
+    tally.check(not info["mutated_inputs"], f"{label_}: x, gamma and beta left unchanged",
+                f"{label_}: x, gamma or beta changed in place")
+
+
+def _diagnose_running(tally, key, student, request, expected):
+    batch = (request["x"].mean(axis=0) if key == "running_mean" else request["x"].var(axis=0)).astype(np.float64)
+    momentum = request["bn_param"].get("momentum", 0.9)
+    start = np.asarray(request["bn_param"].get(key, np.zeros_like(batch)), dtype=np.float64)
+    guesses = {
+        "momentum and 1 - momentum swapped": (1 - momentum) * start + momentum * batch,
+        "the batch value stored without averaging": batch,
+        "momentum 0.9 used where bn_param gives another": 0.9 * start + 0.1 * batch,
+    }
+    for description, guess in guesses.items():
+        if np.allclose(student, guess, rtol=1e-5, atol=1e-8) and not np.allclose(guess, expected, rtol=1e-5):
+            tally.diagnose(f"your {key} matches {description}")
+            return
+
+
+def _judge_test_mode(tally, label_, request, result):
+    info = result.get("test", result.get("train"))
+    if tally.failed_call(label_, info):
+        return
+    bn_param = dict(request["bn_param"], mode="train")
+    for x in request["batches"]:
+        ref.batchnorm_forward(x, request["gamma"], request["beta"], bn_param)
+    bn_param["mode"] = "test"
+    x = request["x"]
+    out, _ = ref.batchnorm_forward(x, request["gamma"], request["beta"], bn_param)
+    if not tally.compare(label_, "out", info["out"], out, np.abs(request["gamma"]) + 1.0) and info["out"] is not None:
+        batch_stats = request["gamma"] * (x - x.mean(0)) / np.sqrt(x.var(0) + bn_param.get("eps", 1e-5)) + request["beta"]
+        if np.allclose(info["out"], batch_stats, rtol=1e-5, atol=1e-6):
+            tally.diagnose("your test mode normalizes with the batch's own statistics, not the running averages")
+    unchanged = (info["running_mean"] is not None and info["running_var"] is not None
+                 and np.array_equal(info["running_mean"], info["running_mean_before"])
+                 and np.array_equal(info["running_var"], info["running_var_before"]))
+    tally.check(unchanged, f"{label_}: running averages left unchanged by test mode",
+                f"{label_}: test mode changed the running averages")
+
+
+# --- hidden_forward --------------------------------------------------------------------
+
+def hidden_requests():
+    requests = []
+    for c in HIDDEN:
+        x, gamma, beta, dout = hidden_inputs(c)
+        D = x.shape[1]
+        requests.append(_train_request(x, gamma, beta, dout, eps=c["eps"], momentum=0.8,
+                                       running_mean=np.linspace(-1, 1, D).astype(x.dtype),
+                                       running_var=np.linspace(0.5, 2, D).astype(x.dtype)))
+    c = HIDDEN[2]
+    x, gamma, beta, _ = hidden_inputs(c)
+    batches = [random_case(c["N"], c["D"], seed=100 + i, loc=c["loc"], scale=c["scale"]).x for i in range(3)]
+    requests.append({"kind": "test_mode", "batches": batches, "x": x, "gamma": gamma, "beta": beta,
+                     "bn_param": {"eps": c["eps"], "momentum": 0.7}})
+    return requests
+
+
+def hidden_judge(requests, results):
+    tally = Tally()
+    for c, request, result in zip(HIDDEN, requests, results):
+        _judge_train(tally, f"train mode, {label(c)}", request, result)
+    _judge_test_mode(tally, "test mode after 3 training batches", requests[-1], results[-1])
+    return tally.verdict()
+
+
+# --- the visible checks' twins ------------------------------------------------------------
+
+def train_requests():
+    case = make_case("activations")
+    D = case.x.shape[1]
+    ones, zeros = np.ones(D), np.zeros(D)
+    return [_train_request(case.x, ones, zeros, case.dout),
+            _train_request(case.x, np.array([1.0, 2.0, 3.0]), np.array([11.0, 12.0, 13.0]), case.dout),
+            _train_request(*(a.astype(np.float32) for a in (case.x, ones, zeros, case.dout)))]
+
+
+def train_judge(requests, results):
+    tally = Tally()
+    for name, request, result in zip(("gamma = 1, beta = 0", "gamma = [1, 2, 3], beta = [11, 12, 13]", "float32"),
+                                     requests, results):
+        _judge_train(tally, f"train mode on the 200x3 activations, {name}", request, result)
+    return tally.verdict()
+
+
+def test_mode_requests():
+    case = make_case("activations")
+    D = case.x.shape[1]
+    batches = [make_case("activations", seed).x for seed in range(1, 51)]
+    return [{"kind": "test_mode", "batches": batches, "x": case.x, "gamma": np.ones(D), "beta": np.zeros(D),
+             "bn_param": {}}]
+
+
+def test_mode_judge(requests, results):
+    tally = Tally()
+    _judge_test_mode(tally, "test mode after 50 training batches", requests[0], results[0])
+    return tally.verdict()

@@ -1,0 +1,131 @@
+"""Run a submission's code through cs231n_style.probe in the sandbox, and judge what comes back.
+
+    verdicts = run_trusted_checks(submission_dir, ["hidden_forward", ...])
+
+The probe runs in the submission's own folder (its layers.py, and the cs231n_style
+helpers that nbgrader restored from the source), under autograder.sandbox; the
+judging runs here, against the reference. Whatever the submission does (loop,
+exit, crash, flood the output, forge its results), the worst it gets is zero for
+the checks it spoils.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from cs231n_style.probe import decode, encode
+
+from .compare import Verdict
+from .registry import judge, make_requests
+
+ROOT = Path(__file__).resolve().parents[2]
+CHECK_TIMEOUT = 60  # seconds per check, in its own process
+IMPORT_TIMEOUT = 30  # seconds to start and import the student's layers.py
+MAX_OUTPUT = 64 * 1024 * 1024  # bytes of results we are willing to read
+
+
+def _failed(message, check_ids):
+    return {check_id: Verdict(0.0, [f"✗ {message}"], message) for check_id in check_ids}
+
+
+def _sandbox_command(directory, hide, memory_mb):
+    hide_args = [arg for path in hide for arg in ("--hide", str(path))]
+    return [sys.executable, "-m", "autograder.sandbox", "--expose", str(directory), *hide_args,
+            "--memory-mb", str(memory_mb), "--", sys.executable, "-m", "cs231n_style.probe"]
+
+
+class _Output:
+    """Collects a process's stdout in a thread, up to MAX_OUTPUT bytes."""
+
+    def __init__(self, stream):
+        self.data = bytearray()
+        self.overflow = False
+        self.done = threading.Event()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream):
+        while chunk := stream.read1(1 << 16):
+            if len(self.data) + len(chunk) > MAX_OUTPUT:
+                self.overflow = True
+                break
+            self.data += chunk
+        self.done.set()
+
+    def wait_for_line(self, timeout):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.data and not self.done.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return b"\n" in self.data or self.done.is_set()
+
+
+def _kill(process):
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def probe(directory, requests_by_check, hide=(), memory_mb=3072, check_timeout=CHECK_TIMEOUT):
+    """Run the probe on a submission folder; returns its decoded output or {"error": message}."""
+    job = json.dumps({"checks": {cid: encode(rq) for cid, rq in requests_by_check.items()}, "timeout": check_timeout})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(_sandbox_command(directory, hide, memory_mb), cwd=directory, env=env,
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    threading.Thread(target=_feed, args=(process.stdin, job.encode()), daemon=True).start()
+    output = _Output(process.stdout)
+    if not output.wait_for_line(IMPORT_TIMEOUT):
+        _kill(process)
+        return {"error": f"importing layers.py did not finish within {IMPORT_TIMEOUT} s (an endless loop at import?)"}
+    if not output.done.wait(check_timeout * len(requests_by_check) + 10):
+        _kill(process)
+        return {"error": "the checks did not finish in time"}
+    process.wait()
+    if output.overflow:
+        return {"error": "the checks produced more output than the grader reads"}
+    text = bytes(output.data)
+    first, _, rest = text.partition(b"\n")
+    try:
+        result = json.loads(rest if first == b"imported" else text)
+    except ValueError:
+        code = process.returncode
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        return {"error": f"the process running layers.py {how} before reporting (sys.exit or os._exit at import?)"}
+    return result if isinstance(result, dict) else {"error": "the checks' output could not be read"}
+
+
+def _feed(stream, data):
+    try:
+        stream.write(data)
+        stream.close()
+    except (BrokenPipeError, OSError):
+        pass
+
+
+def run_trusted_checks(directory, check_ids, hide=(), memory_mb=3072, check_timeout=CHECK_TIMEOUT):
+    """Probe a submission folder and judge each check; returns {check_id: Verdict}."""
+    requests = {check_id: make_requests(check_id) for check_id in check_ids}
+    output = probe(directory, requests, hide, memory_mb, check_timeout)
+    if "error" in output:
+        return _failed(output["error"], check_ids)
+    if "import_error" in output:
+        return _failed(str(output["import_error"]), check_ids)
+    verdicts = {}
+    for check_id in check_ids:
+        outcome = output.get("checks", {}).get(check_id)
+        if not isinstance(outcome, dict) or "results" not in outcome:
+            message = outcome.get("error") if isinstance(outcome, dict) else None
+            verdicts[check_id] = _failed(f"this check {message}" if message else "this check reported nothing",
+                                         [check_id])[check_id]
+            continue
+        try:
+            verdicts[check_id] = judge(check_id, requests[check_id], decode(outcome["results"]))
+        except Exception as exc:  # results shaped unlike what the probe writes: forged or broken
+            verdicts[check_id] = _failed(f"the results of this check could not be read ({type(exc).__name__})",
+                                         [check_id])[check_id]
+    return verdicts

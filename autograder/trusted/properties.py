@@ -1,0 +1,69 @@
+"""Trusted checks of how batchnorm_backward_alt is written: no call to the graph version, no loop
+over the batch, no changed inputs, and faster than the graph version."""
+import numpy as np
+
+from cs231n_style.data import random_case
+
+from .cases import batchnorm_request
+from .compare import Tally
+
+ALT = "batchnorm_backward_alt"
+SIZES = ((16, 8), (64, 8))
+TIMING_SIZE = (1024, 256)
+TIMING_PAIRS = 15
+# The median speed-up the closed form must show over the graph version. Measured on 1024x256
+# (cs231n_style.timing, the thread's CPU time, 15 pairs; `python -m autograder.bench timing`): the reference's
+# plain closed form against its lean four-stage graph gives 1.4-1.6, a closed form that merely calls
+# the graph version 0.9-1.05, with or without the other core busy.
+MIN_SPEEDUP = 1.2
+
+
+def requests():
+    out = []
+    for N, D in SIZES:
+        case = random_case(N, D, seed=N, loc=1.0, scale=2.0)
+        out.append(batchnorm_request(case.x, case.gamma, case.beta, case.dout, 1e-5, backwards=[ALT], lines_for=[ALT]))
+    return out
+
+
+def judge(requests_, results):
+    tally = Tally()
+    infos = []
+    for (N, D), result in zip(SIZES, results):
+        label = f"{ALT} on {N}x{D}"
+        if tally.failed_call(label, result["forward"]) or tally.failed_call(label, result.get(ALT)):
+            return tally.verdict()
+        infos.append(result[ALT])
+    calls_graph = any("batchnorm_backward" in info["functions"] for info in infos)
+    tally.check(not calls_graph, f"{ALT} does not call batchnorm_backward",
+                f"{ALT} calls batchnorm_backward: write the closed form instead")
+    small, large = infos[0]["lines"], infos[1]["lines"]
+    counts = f"{small} lines of layers.py run for N = {SIZES[0][0]}, {large} for N = {SIZES[1][0]}"
+    tally.check(large <= small + 2, f"no Python loop over the batch ({counts})",
+                f"{ALT} loops over the batch in Python ({counts}): use whole-array operations")
+    tally.check(not any(i["mutated_inputs"] or i["mutated_cache"] for i in infos),
+                f"{ALT} leaves dout and the cache unchanged", f"{ALT} changes dout or the cache in place")
+    return tally.verdict()
+
+
+def timing_requests():
+    N, D = TIMING_SIZE
+    return [{"kind": "timing", "N": N, "D": D, "seed": 7, "pairs": TIMING_PAIRS}]
+
+
+def timing_judge(requests_, results):
+    tally = Tally()
+    result = results[0]
+    for key in ("forward", "batchnorm_backward", ALT, "timing"):
+        if key in result and tally.failed_call(f"timing ({key})", result[key]):
+            return tally.verdict()
+    ratios = result["timing"]["ratios"]
+    median = float(np.median(ratios))
+    N, D = TIMING_SIZE
+    tally.check(median >= MIN_SPEEDUP,
+                f"on {N}x{D}, your closed form is {median:.2f}x as fast as your graph version (median of "
+                f"{len(ratios)} interleaved pairs, range {min(ratios):.2f}–{max(ratios):.2f}x); "
+                f"at least {MIN_SPEEDUP}x is expected")
+    verdict = tally.verdict()
+    verdict.measured = median
+    return verdict

@@ -1,0 +1,148 @@
+"""Batch size: how big dx is per example, and how noisy the batch statistics are.
+
+Both are plain functions of numbers; the explorer plots them against N.
+
+For a correct backward pass and an upstream gradient unrelated to x, eq. (4)
+predicts the size of dx relative to its direct term dxhat / s: dx is dxhat
+with its best straight-line fit on [1, xhat] removed, so N - 2 of N directions
+survive when eps << var. A batch of one gives dx = 0, a batch of two almost 0.
+"""
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+
+# Columns per batch in the sweep: enough entries (N x columns) that one batch's luck
+# averages out, so the dots fall on the expectation even at N = 3.
+SWEEP_ENTRIES = 8192
+MIN_SWEEP_FEATURES = 32
+
+
+def sweep_features(n):
+    """How many features (columns) the sweep uses at batch size n."""
+    return max(MIN_SWEEP_FEATURES, SWEEP_ENTRIES // n)
+
+
+@dataclass(frozen=True)
+class DxSize:
+    """Size of dx per example against the batch size.
+
+    - sizes: batch sizes N, shape (K,)
+    - measured: RMS of dx over the batch ÷ RMS of the direct term dxhat / s (see size_ratio), shape (K,)
+    - predicted: the expected value of that ratio from eq. (4), shape (K,)
+    """
+
+    sizes: np.ndarray
+    measured: np.ndarray
+    predicted: np.ndarray
+
+
+def predicted_dx_size(sizes, spread, eps):
+    """Expected RMS(dx) ÷ RMS(dxhat / s) for random dout, as an array shaped like sizes.
+
+    With r = var / (var + eps) for the batch variance var of a feature,
+    dx = (dxhat - mean(dxhat) - r u u.dxhat) / s for the unit vector u along xhat.
+    For dout with independent normal entries that leaves (N - 2 + (1 - r)^2) / N of the
+    direct term's energy: sqrt(1 - 2/N) when eps << var, sqrt(1 - 1/N) when eps >> var
+    (only the mean is removed), and 0 for N = 1. The batch variance itself varies from
+    batch to batch (spread**2 times a chi-square with N - 1 degrees of freedom, over N), so
+    (1 - r)^2 is averaged over it; that matters for small batches, where var is often tiny.
+    """
+    sizes = np.asarray(sizes)
+    energy = np.zeros(sizes.shape, dtype=np.float64)
+    for index, n in np.ndenumerate(sizes):
+        if n >= 2:
+            var = spread**2 * _variance_draws(int(n))
+            energy[index] = (n - 2 + np.mean((eps / (var + eps)) ** 2)) / n
+    return np.sqrt(energy)
+
+
+@lru_cache(maxsize=64)
+def _variance_draws(n, draws=20000):
+    """Draws of the biased batch variance of n standard normals: chi-square(n - 1) / n, shape (draws,)."""
+    values = np.random.default_rng(n).chisquare(n - 1, size=draws) / n
+    values.flags.writeable = False
+    return values
+
+
+def size_ratio(dx, direct):
+    """sqrt of the mean over features of |dx_j|^2 / |direct_j|^2, for arrays of shape (N, D).
+
+    Each feature counts once: pooling all entries instead would let the features
+    with the smallest variance, whose direct term dxhat / s is largest, decide alone.
+    """
+    dx_energy = np.sum(np.asarray(dx, dtype=np.float64) ** 2, axis=0)
+    direct_energy = np.sum(direct**2, axis=0)
+    keep = direct_energy > 0
+    return float(np.sqrt(np.mean(dx_energy[keep] / direct_energy[keep]))) if np.any(keep) else 0.0
+
+
+def dx_size_by_batch(implementation, backward_name, settings, sizes):
+    """Measure RMS(dx) ÷ RMS(direct term) of an implementation at each batch size.
+
+    Inputs:
+    - implementation: an Implementation (see implementations.py)
+    - backward_name: "batchnorm_backward" or "batchnorm_backward_alt"
+    - settings: Settings giving eps, spread, dtype and seed (its batch size is ignored)
+    - sizes: the batch sizes to measure
+
+    Returns a DxSize; raises Problem if the implementation fails.
+    """
+    measured = []
+    for n in sizes:
+        case = settings.case(batch_size=n, features=sweep_features(n))
+        _, cache = implementation.forward(case.x, case.gamma, case.beta, settings.eps)
+        dx = implementation.backward(backward_name, case.dout, cache).astype(np.float64)
+        x = case.x.astype(np.float64)
+        direct = case.gamma * case.dout.astype(np.float64) / np.sqrt(x.var(axis=0) + settings.eps)
+        measured.append(size_ratio(dx, direct))
+    sizes = np.asarray(sizes)
+    return DxSize(sizes, np.asarray(measured), predicted_dx_size(sizes, settings.spread, settings.eps))
+
+
+@dataclass(frozen=True)
+class BatchNoise:
+    """How far the batch statistics fall from the true ones, typically (RMS over many batches).
+
+    - sizes: batch sizes N, shape (K,)
+    - mean_error: RMS of (batch mean - true mean) / true std, shape (K,)
+    - var_error: RMS of batch var / true var - 1, shape (K,)
+    - mean_predicted: 1 / sqrt(N), shape (K,)
+    - var_predicted: sqrt(2N - 1) / N for the biased variance, shape (K,)
+    """
+
+    sizes: np.ndarray
+    mean_error: np.ndarray
+    var_error: np.ndarray
+    mean_predicted: np.ndarray
+    var_predicted: np.ndarray
+
+    def at(self, n):
+        """(mean_error, var_error) at batch size n (which must be one of sizes)."""
+        k = int(np.flatnonzero(self.sizes == n)[0])
+        return float(self.mean_error[k]), float(self.var_error[k])
+
+
+@lru_cache(maxsize=4)
+def batch_noise(sizes, draws=400, seed=0):
+    """Draw `draws` batches of each size from a normal distribution and measure their statistics.
+
+    Inputs:
+    - sizes: tuple of batch sizes
+    - draws: batches per size
+    - seed: seed of the draws
+
+    Returns a BatchNoise (cached: the same arguments give the same object, with read-only arrays).
+    """
+    rng = np.random.default_rng(seed)
+    mean_error, var_error = [], []
+    for n in sizes:
+        z = rng.standard_normal((draws, n))
+        mean_error.append(np.sqrt(np.mean(z.mean(axis=1) ** 2)))
+        var_error.append(np.sqrt(np.mean((z.var(axis=1) - 1.0) ** 2)))
+    n = np.asarray(sizes, dtype=np.float64)
+    arrays = [np.asarray(sizes), np.asarray(mean_error), np.asarray(var_error), 1 / np.sqrt(n), np.sqrt(2 * n - 1) / n]
+    for a in arrays:
+        a.flags.writeable = False
+    return BatchNoise(*arrays)

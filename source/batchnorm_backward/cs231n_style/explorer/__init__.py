@@ -1,0 +1,47 @@
+"""The gradient explorer: widgets that show how the batch-norm gradients behave.
+
+In a notebook cell:
+
+    from cs231n_style.explorer import open_explorer
+    open_explorer()
+
+Move the controls — batch size, ε, the spread of the features, the dtype,
+your code or the reference, the graph or the closed-form backward — and six
+panels redraw: the size of dx against the batch size, the noise of the batch
+statistics, the terms of eq. (4) against ε, those terms side by side, the facts
+from the derivation (dx sums to zero; dx is orthogonal to x̂ only when ε = 0)
+checked on your dx, and graph vs closed form vs numerical gradient.
+
+Your functions are read from cs231n_style.layers at every redraw. With
+`%autoreload 2`, IPython reloads the module when a cell runs: after saving an
+edit, run any cell, and the next move of a control uses the new code. A
+function that is not implemented yet, or that raises, gives one line above the
+figure; the panels that do not need it keep working.
+
+Modules: settings (what the controls set), implementations and problems (calling
+the code under study safely), equation4, batch, epsilon, terms, facts, agreement
+(the numbers behind each panel, plain functions), measure (all of them at once),
+panels, dashboard, blit and axes (the figure), controls, explorer and static (the
+widget and its static fallback), bench (the redraw benchmark).
+"""
+from .explorer import Explorer
+
+
+def open_explorer(implementations=None, **options):
+    """Show the gradient explorer in the notebook.
+
+    Inputs:
+    - implementations: None for your functions (cs231n_style.layers) and the reference
+      solution where it is present, or a dict label -> module-like object
+    - options: initial control values: batch_size (64), eps (1e-5), spread (1.0),
+      dtype ("float64"), implementation ("yours"), backward ("graph"), features (4), seed (0)
+
+    Returns nothing; raises ValueError naming the option for a bad value, e.g. batch_size=0.
+    To keep a handle on the explorer, use `explorer = Explorer(); explorer` instead.
+    """
+    from IPython.display import display
+
+    display(Explorer(implementations, **options))
+
+
+__all__ = ["Explorer", "open_explorer"]

@@ -1,0 +1,158 @@
+"""The backward-pass benchmark's table, options and outside references, from quick runs.
+
+Speed is shown by the benchmark, not asserted here: real timings on a shared
+machine would make such assertions flaky.
+"""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from optional import import_or_skip
+
+from autograder.bench import backward, torch_backward
+from autograder.bench.__main__ import main as bench_main
+from autograder.bench.floor import floor_bytes, floor_function
+from autograder.reference import batchnorm_forward
+from cs231n_style.data import random_case
+
+ROOT = Path(__file__).resolve().parent.parent
+NAMES = ("graph", "alt", "fast", "torch", "floor")
+RATIO = r"(\d+\.\d+) \((\d+\.\d+)–(\d+\.\d+)\)"
+NUMBER = r"(\d+(?:\.\d+)?)"
+ROW = re.compile(rf"^  (\d+)×(\d+) +{NUMBER} (µs|ms|s) +{RATIO} +{RATIO} +(—|{RATIO}) +{RATIO} +{NUMBER}$")
+
+
+def _tables(output):
+    """{dtype: [row match, ...]} from the printed tables."""
+    tables, current = {}, None
+    for line in output.splitlines():
+        if line in ("float64", "float32"):
+            current = tables.setdefault(line, [])
+        elif current is not None and line.startswith("  ") and "×" in line and not line.startswith("  N×D"):
+            match = ROW.match(line)
+            assert match, f"row not in the expected format: {line!r}"
+            current.append(match)
+    return tables
+
+
+def _check_ratio(match, first_group):
+    median, low, high = (float(match[first_group + i]) for i in range(3))
+    assert 0 < low <= median <= high
+
+
+def _quick(capsys, *options):
+    assert backward.main(["--quick", "--system-allocator", *options]) == 0
+    return capsys.readouterr().out
+
+
+def _hide_torch(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+
+
+def test_quick_run_without_torch_says_so(monkeypatch, capsys):
+    _hide_torch(monkeypatch)
+    output = _quick(capsys)
+    lines = output.splitlines()
+    for name in NAMES:
+        assert any(line.startswith(f"  {name} ") for line in lines), name
+    assert ("  torch  PyTorch: not installed — pip install torch==2.13.0 (or `make bench` installs it)"
+            in lines)
+    tables = _tables(output)
+    assert list(tables) == ["float64", "float32"]
+    for rows in tables.values():
+        assert [(int(m[1]), int(m[2])) for m in rows] == [(8, 4), (32, 16)]
+        for match in rows:
+            _check_ratio(match, 5)   # graph/alt
+            _check_ratio(match, 8)   # alt/fast
+            assert match[11] == "—"  # fast/torch
+            _check_ratio(match, 15)  # fast/floor
+            assert float(match[3]) > 0 and float(match[18]) > 0
+
+
+def test_table_header_names_every_column(monkeypatch, capsys):
+    _hide_torch(monkeypatch)
+    output = _quick(capsys, "--dtypes", "float32", "--sizes", "5x3")
+    header = [line for line in output.splitlines() if line.startswith("  N×D")]
+    assert len(header) == 1
+    assert header[0].split() == ["N×D", "graph", "graph/alt", "alt/fast", "fast/torch", "fast/floor", "floor", "GB/s"]
+    assert "numpy BLAS:" in output and "memory allocator: system default" in output
+
+
+def test_run_returns_the_times_of_every_implementation():
+    results = backward.run(sizes=((6, 3),), dtypes=("float64",), rounds=2, min_seconds=0.001, torch=None,
+                           out=lambda line: None)
+    [(dtype, size, times)] = results
+    assert (dtype, size, times.rounds) == ("float64", (6, 3), 2)
+    assert times.names == ("graph", "alt", "fast", "floor")
+
+
+def test_no_torch_option_leaves_it_out(capsys):
+    output = _quick(capsys, "--no-torch", "--dtypes", "float64")
+    assert "  torch  PyTorch: left out (--no-torch)" in output.splitlines()
+    assert all(m[11] == "—" for m in _tables(output)["float64"])
+
+
+def test_quick_run_with_torch(capsys):
+    torch = import_or_skip("torch", "make bench-deps, or pip install torch==2.13.0")
+    threads = torch.get_num_threads()
+    output = _quick(capsys, "--dtypes", "float32")
+    assert f"  torch  PyTorch {torch.__version__} aten.native_batch_norm_backward (train=True), 1 thread" in output
+    for match in _tables(output)["float32"]:
+        _check_ratio(match, 12)
+    assert torch.get_num_threads() == threads  # restored after the run
+
+
+def test_load_torch_returns_none_when_it_cannot_be_imported(monkeypatch):
+    _hide_torch(monkeypatch)
+    assert torch_backward.load_torch() is None
+    assert torch_backward.describe(None) == torch_backward.NOT_INSTALLED
+
+
+def test_a_wrong_implementation_is_refused_before_timing():
+    case = random_case(7, 3, seed=0)
+    _, cache = batchnorm_forward(case.x, case.gamma, case.beta, case.bn_param)
+    functions = backward.backward_functions(case.dout, cache)
+    backward.check_agreement(functions, case.dout, cache)  # the real ones agree
+    dx, dgamma, dbeta = functions["fast"]()
+    functions["fast"] = lambda: (dx, dgamma * 1.001, dbeta)
+    with pytest.raises(RuntimeError, match=r"^fast: disagrees with the reference closed form"):
+        backward.check_agreement(functions, case.dout, cache)
+
+
+def test_floor_moves_five_arrays_and_reads_its_inputs_only():
+    assert floor_bytes(16384, 512, np.float32) == 5 * 16384 * 512 * 4
+    case = random_case(9, 4, seed=0)
+    dout, x = case.dout.copy(), case.x.copy()
+    case.dout.flags.writeable = case.x.flags.writeable = False
+    floor_function(case.dout, case.x)()
+    np.testing.assert_array_equal(case.dout, dout)
+    np.testing.assert_array_equal(case.x, x)
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--sizes", "64by256"), ("--sizes", "0x5"), ("--sizes", "64x256,"), ("--dtypes", "float16"),
+    ("--rounds", "0"), ("--rounds", "two"), ("--min-seconds", "0"), ("--min-seconds", "inf"),
+])
+def test_bad_option_names_the_option(capsys, option, value):
+    with pytest.raises(SystemExit) as exit_:
+        backward.main([option, value])
+    assert exit_.value.code == 2
+    assert f"error: argument {option}: expected" in capsys.readouterr().err
+
+
+def test_unknown_benchmark_name(capsys):
+    assert bench_main(["speed"]) == 2
+    assert "benchmark: expected one of backward, timing, got 'speed'" in capsys.readouterr().err
+
+
+def test_runs_as_a_new_user_would():
+    run = subprocess.run([sys.executable, "-m", "autograder.bench", "--quick"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "numpy BLAS: 1 thread" in run.stdout
+    if sys.platform.startswith("linux"):
+        assert "memory allocator: freed memory kept for reuse" in run.stdout
+    assert list(_tables(run.stdout)) == ["float64", "float32"]

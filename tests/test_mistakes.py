@@ -1,0 +1,52 @@
+"""The mistake catalogue: every variant is told apart from the others and from the right answer."""
+import numpy as np
+import pytest
+
+from autograder import mistakes
+from autograder import reference as ref
+from autograder.trusted.compare import scales
+from cs231n_style.data import random_case
+
+EPS = 0.05  # comparable with the variance of some features, so the eps mistakes show
+
+
+@pytest.fixture(scope="module")
+def case():
+    c = random_case(9, 4, seed=5, loc=2.0, scale=0.5)
+    c.x[:, 0] *= 0.1  # a feature whose variance is below eps
+    return c
+
+
+def _correct(case):
+    out, cache = ref.batchnorm_forward(case.x, case.gamma, case.beta, {"mode": "train", "eps": EPS})
+    dx, dgamma, dbeta = ref.batchnorm_backward_alt(case.dout, cache)
+    return {"out": out, "dx": dx, "dgamma": dgamma, "dbeta": dbeta}
+
+
+@pytest.mark.parametrize("name", list(mistakes.VARIANTS))
+def test_each_variant_is_diagnosed_as_itself_and_the_right_answer_as_nothing(case, name):
+    size = scales(case.x, case.gamma, case.dout, EPS)[name]
+    right = _correct(case)[name]
+    assert mistakes.diagnose(name, right, case.x, case.gamma, case.beta, case.dout, EPS, size) is None
+    for description, variant in mistakes.VARIANTS[name].items():
+        wrong = variant(case.x, case.gamma, case.beta, case.dout, EPS)
+        if wrong.shape != right.shape:
+            continue  # a shape mistake is reported as such before any diagnosis
+        assert np.max(np.abs(wrong - right) / size) > 1e-2, f"{description} is indistinguishable from correct"
+        assert mistakes.diagnose(name, wrong, case.x, case.gamma, case.beta, case.dout, EPS, size) == \
+            f"your {name} matches {description}"
+
+
+def test_float32_answers_are_matched_within_the_float32_limit(case):
+    size = scales(case.x, case.gamma, case.dout, EPS)["dx"]
+    wrong = mistakes.DX["the wrong sign on the variance term"](case.x, case.gamma, case.beta, case.dout, EPS)
+    found = mistakes.diagnose("dx", wrong.astype(np.float32), case.x, case.gamma, case.beta, case.dout, EPS, size)
+    assert found == "your dx matches the wrong sign on the variance term"
+
+
+def test_unknown_arrays_and_names_give_no_diagnosis(case):
+    size = scales(case.x, case.gamma, case.dout, EPS)["dx"]
+    noise = np.random.default_rng(0).standard_normal(case.x.shape)
+    assert mistakes.diagnose("dx", noise, case.x, case.gamma, case.beta, case.dout, EPS, size) is None
+    assert mistakes.diagnose("dw", noise, case.x, case.gamma, case.beta, case.dout, EPS, size) is None
+    assert mistakes.diagnose("dx", None, case.x, case.gamma, case.beta, case.dout, EPS, size) is None

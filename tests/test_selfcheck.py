@@ -1,0 +1,56 @@
+"""`python -m autograder check` on a working copy, and the grading command's argument errors."""
+import subprocess
+import sys
+
+from notebooks import ROOT, copy_assignment
+
+from autograder.samples.edit import replace, solution_text
+
+
+def _check(folder):
+    return subprocess.run([sys.executable, "-m", "autograder", "check", str(folder)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600)
+
+
+def test_the_solution_scores_every_automatic_point(tmp_path):
+    folder = copy_assignment("release/batchnorm_backward", tmp_path, with_solution=True)
+    run = _check(folder)
+    assert run.returncode == 0, run.stderr
+    assert "Score: 91 / 91 automatic points (and 9 points of inline answers, graded by hand)" in run.stdout
+    assert run.stdout.count(" / ") == 16  # 15 tests and the total
+
+
+def test_a_mistake_is_scored_and_named(tmp_path):
+    folder = copy_assignment("release/batchnorm_backward", tmp_path)
+    wrong = replace(solution_text(), " - xhat * (dxhat * xhat).mean(axis=0)", "", "batchnorm_backward_alt")
+    (folder / "cs231n_style" / "layers.py").write_text(wrong)
+    run = _check(folder)
+    line = next(l for l in run.stdout.splitlines() if l.strip().startswith("test_backward_alt"))
+    assert "0 / 4" in line and "without the path through the variance" in line
+    assert "test_backward_graph" in run.stdout and "4 / 4" in run.stdout
+
+
+def test_the_untouched_release_scores_zero(tmp_path):
+    run = _check(copy_assignment("release/batchnorm_backward", tmp_path))
+    assert "Score: 0 / 91" in run.stdout
+    assert "batchnorm_forward is not implemented yet" in run.stdout
+
+
+def test_a_folder_without_layers_is_an_error(tmp_path):
+    run = _check(tmp_path)
+    assert run.returncode == 2 and "FOLDER:" in run.stderr and "cs231n_style/layers.py" in run.stderr
+
+
+def test_grade_rejects_bad_arguments(tmp_path):
+    def grade(*args):
+        return subprocess.run([sys.executable, "-m", "autograder", "grade", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+
+    missing = grade(str(tmp_path / "nowhere"), "--out", str(tmp_path / "out"))
+    assert missing.returncode == 2 and "SUBMISSIONS:" in missing.stderr
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    jobs = grade(str(tmp_path / "subs"), "--out", str(tmp_path / "out"), "--jobs", "0")
+    assert jobs.returncode == 2 and "--jobs: expected at least 1" in jobs.stderr
+    (tmp_path / "used" / "submitted").mkdir(parents=True)
+    used = grade(str(tmp_path / "subs"), "--out", str(tmp_path / "used"))
+    assert used.returncode == 2 and "--out:" in used.stderr
