@@ -7,12 +7,12 @@ BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 BENCH_READY := $(VENV)/.bench-ready
 
-.PHONY: demo test release lab bench bench-deps chromium lock clean
+.PHONY: demo test release lab bench bench-deps chromium postgresql lock clean
 
 demo: $(READY)
 	$(BIN)/python -m autograder demo
 
-test: $(READY) chromium
+test: $(READY) chromium postgresql
 	$(BIN)/python -m pytest
 
 release: $(READY)
@@ -44,6 +44,13 @@ chromium:
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "note: chromium is not installed, so tests/test_explorer_browser.py will be skipped (sudo apt-get install -y chromium)"; fi
+
+# The PostgreSQL gradebook test starts its own server from Debian's postgresql package.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else echo "note: PostgreSQL is not installed, so tests/test_gradebook_postgres.py will be skipped (sudo apt-get install -y postgresql)"; fi
 
 # Re-pin every transitive dependency after changing a pin in pyproject.toml.
 lock:

@@ -14,7 +14,11 @@ def main(argv=None):
     grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS", help="one folder per student")
     grade.add_argument("--out", type=Path, required=True, help="the course folder to create and grade in")
     grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: up to 4, one per core)")
-    grade.add_argument("--db-url", default=None, help="gradebook database URL (default: SQLite in OUT)")
+    grade.add_argument("--db-url", default=None,
+                       help="gradebook database URL, e.g. postgresql://user@host/gradebook (default: SQLite in OUT)")
+    grade.add_argument("--shard", default="1/1", metavar="K/M",
+                       help="grade only the K-th of M disjoint shards of the students (with a shared --db-url, "
+                            "M processes or machines grade one class; default 1/1)")
     grade.add_argument("--cell-timeout", type=int, default=60, help="seconds a notebook cell may run (default 60)")
     grade.add_argument("--check-timeout", type=int, default=60, help="seconds a trusted check may run (default 60)")
     check = commands.add_parser("check", help="run the grader's checks on a working copy, without a gradebook")

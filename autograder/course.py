@@ -10,12 +10,15 @@
 """
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+from . import sandbox
 from .release import ASSIGNMENT, ROOT
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
@@ -62,7 +65,7 @@ def write_kernelspec(out, memory_mb=3072):
     """A "python3" kernel that starts ipykernel inside autograder.sandbox; returns the JUPYTER_PATH entry."""
     spec_dir = out / ".kernels" / "kernels" / "python3"
     spec_dir.mkdir(parents=True, exist_ok=True)
-    argv = [sys.executable, "-m", "autograder.sandbox", "--network", "--hide", str(out), "--memory-mb", str(memory_mb),
+    argv = [*sandbox.launcher(), "--network", "--hide", str(out), "--memory-mb", str(memory_mb),
             "--readable", "{connection_file}", "--",
             sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     spec = {"argv": argv, "display_name": "Python 3 (ipykernel)", "language": "python",
@@ -83,7 +86,27 @@ def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_t
     for student, folder in students.items():
         shutil.copytree(folder, out / "submitted" / student / ASSIGNMENT, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    nbgrader(out, "generate_assignment", ASSIGNMENT, "--force")
+    register_assignment(out)
+
+
+# Errors of a gradebook that another grading process is setting up or writing at the same moment.
+CONCURRENT_SETUP = ("database is locked", "UniqueViolation", "already exists", "could not serialize",
+                    "deadlock detected")
+
+
+def register_assignment(out, attempts=4):
+    """nbgrader generate_assignment: the assignment, its notebooks and their graded cells into the gradebook.
+
+    Several processes sharing one gradebook (--shard) may create its tables at the same
+    moment; the one that loses the race tries again once the tables are there.
+    """
+    for attempt in range(attempts):
+        try:
+            return nbgrader(out, "generate_assignment", ASSIGNMENT, "--force")
+        except CourseError as error:
+            if attempt == attempts - 1 or not any(text in str(error) for text in CONCURRENT_SETUP):
+                raise
+            time.sleep(1 + attempt + random.random())
 
 
 def nbgrader_env(out):

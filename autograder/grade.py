@@ -1,12 +1,12 @@
 """Grade a folder of submissions with nbgrader, end to end.
 
-    python -m autograder grade SUBMISSIONS --out OUT [--jobs N]
+    python -m autograder grade SUBMISSIONS --out OUT [--jobs N] [--db-url URL] [--shard K/M]
 
 SUBMISSIONS holds one folder per student, each a copy of the release folder with
 that student's work. The command sets up the course folder under OUT (see
-course.py), autogrades every submission with nbgrader (in parallel workers, each
-student's code in the sandbox), generates the feedback HTML, exports the grades,
-and writes:
+course.py), autogrades every submission with nbgrader and generates its feedback
+HTML (in parallel long-lived workers, pool.py and worker.py; each student's code
+in the sandbox), exports the grades, and writes:
 
     OUT/grades.csv                student_id, score, max_score, diagnosis, then nbgrader's columns
     OUT/reports/<student>.json    the score of every test and its diagnosis
@@ -19,21 +19,17 @@ a row, with the reason as its diagnosis.
 import csv
 import json
 import os
-import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
-from . import course
+from . import course, pool
 from .preprocessors import VERDICTS_FILE
 from .release import ASSIGNMENT
 
 SUBMISSION_TIMEOUT = 900  # seconds for one student's whole autograde
-RETRIES = 2  # extra attempts when nbgrader fails for a reason outside the submission (a locked database)
 
 
 @dataclass
@@ -48,32 +44,7 @@ class Outcome:
     error: str = ""
 
 
-def _autograde(out, student):
-    """Run nbgrader autograde for one student; returns '' or the reason it failed."""
-    env = course.nbgrader_env(out)
-    runtime = out / ".runtime" / student
-    runtime.mkdir(parents=True, exist_ok=True)
-    env["JUPYTER_RUNTIME_DIR"] = str(runtime)
-    log = out / "logs" / f"{student}.autograde.log"
-    log.parent.mkdir(exist_ok=True)
-    reason = ""
-    for attempt in range(1 + RETRIES):
-        try:
-            course.nbgrader(out, "autograde", ASSIGNMENT, "--student", student, "--force",
-                            timeout=SUBMISSION_TIMEOUT, env=env, log=log)
-            return ""
-        except subprocess.TimeoutExpired:
-            return f"could not be graded: grading took longer than {SUBMISSION_TIMEOUT} s"
-        except course.CourseError as error:
-            reason = str(error)
-            if "database is locked" not in reason:
-                break
-            time.sleep(1 + attempt)
-    last = [line for line in reason.splitlines() if line.strip()][-1:] or ["unknown error"]
-    return f"could not be graded: nbgrader failed ({last[0][:200]}); see logs/{student}.autograde.log"
-
-
-def _read_gradebook(out, students):
+def read_gradebook(out, students):
     """{student: (score, max_score, {grade_id: (score, max_score, needs_manual)})} from the gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -176,21 +147,6 @@ def _write_grades(out, outcomes, nbgrader_rows):
                              *[row.get(k.removeprefix("nbgrader_"), "") for k in extra]])
 
 
-def _feedback(out, students):
-    """Generate feedback for all, falling back to one student at a time if nbgrader fails."""
-    try:
-        course.nbgrader(out, "generate_feedback", ASSIGNMENT, "--force", log=out / "logs" / "feedback.log")
-        return
-    except course.CourseError:
-        pass
-    for student in students:
-        try:
-            course.nbgrader(out, "generate_feedback", ASSIGNMENT, "--student", student, "--force",
-                            log=out / "logs" / f"{student}.feedback.log")
-        except course.CourseError:
-            continue
-
-
 def print_table(outcomes, stream=sys.stdout):
     width = max([len("student")] + [len(o.student) for o in outcomes])
     print(f"{'student':<{width}}  {'score':>11}  diagnosis", file=stream)
@@ -198,24 +154,38 @@ def print_table(outcomes, stream=sys.stdout):
         print(f"{o.student:<{width}}  {o.score:>5g} / {o.max_score:<3g}  {o.diagnosis}", file=stream)
 
 
-def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60, check_timeout=60):
-    """Grade every student folder of `submissions` into the course folder `out`; returns the Outcomes."""
+def parse_shard(text):
+    """'K/M' -> (K, M), for --shard: this process grades the K-th of M disjoint shards of the students."""
+    k, sep, m = str(text).partition("/")
+    if not (sep and k.isdigit() and m.isdigit() and 1 <= int(k) <= int(m)):
+        raise course.CourseError(f"--shard: expected K/M with 1 <= K <= M (for example 1/2), got {text!r}")
+    return int(k), int(m)
+
+
+def in_shard(names, shard):
+    """The names of shard (K, M): every M-th name of the sorted list, starting with the K-th."""
+    k, m = shard
+    return [name for i, name in enumerate(sorted(names)) if i % m == k - 1]
+
+
+def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60, check_timeout=60, shard=(1, 1)):
+    """Grade every student folder of `submissions` into the course folder `out`; returns the Outcomes.
+
+    With shard=(K, M), only the K-th of M disjoint shards of the students: M processes, each with
+    an `out` of its own and the same PostgreSQL db_url, grade the class into one gradebook.
+    """
     out = Path(out).resolve()
     students, rejected = course.find_submissions(submissions)
+    students = {name: students[name] for name in in_shard(students, shard)}
+    rejected = in_shard(rejected, shard)
     for name, value in (("--jobs", jobs), ("--cell-timeout", cell_timeout), ("--check-timeout", check_timeout)):
         if value < 1:
             raise course.CourseError(f"{name}: expected at least 1, got {value}")
     course.prepare(out, students, db_url=db_url, cell_timeout=cell_timeout, check_timeout=check_timeout)
-    errors = {}
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(_autograde, out, student): student for student in students}
-        bar = tqdm(as_completed(futures), total=len(futures), desc="autograding", unit="submission",
-                   disable=not progress, file=sys.stderr)
-        for future in bar:
-            errors[futures[future]] = future.result()
-    _feedback(out, [s for s, e in errors.items() if not e])
+    with tqdm(total=len(students), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
+        errors = pool.grade_all(out, list(students), jobs, SUBMISSION_TIMEOUT, on_done=lambda *_: bar.update())
     tests = _source_tests(out)
-    gradebook = _read_gradebook(out, students)
+    gradebook = read_gradebook(out, students)
     outcomes = [_outcome(out, student, errors[student], gradebook, tests) for student in students]
     outcomes += [Outcome(name, 0.0, sum(p for _, p, _ in tests),
                          "could not be graded: the folder name is not a usable student id "
@@ -228,7 +198,8 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60,
 def main(args):
     try:
         outcomes = grade(args.submissions, args.out, jobs=args.jobs, db_url=args.db_url,
-                         cell_timeout=args.cell_timeout, check_timeout=args.check_timeout)
+                         cell_timeout=args.cell_timeout, check_timeout=args.check_timeout,
+                         shard=parse_shard(args.shard))
     except course.CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,6 +1,6 @@
 """Run a student's code where it cannot reach the solution, the gradebook or other students.
 
-    python -m autograder.sandbox [--expose DIR] [--hide DIR] [--memory-mb N] [--cpu-seconds N] -- COMMAND...
+    python -I autograder/sandbox.py [--expose DIR] [--hide DIR] [--memory-mb N] [--cpu-seconds N] -- COMMAND...
 
 runs COMMAND in the current directory with:
 - resource limits: address space (memory), CPU time, file size, open files, processes;
@@ -10,6 +10,10 @@ runs COMMAND in the current directory with:
   different for every sandbox, so one student's code cannot signal another's;
 - a clean environment (no PYTHONPATH, HOME in the private /tmp, one BLAS thread) with
   CS231N_STYLE_GRADING=1.
+
+Start it with launcher() + [options, "--", command...]: as a script, with -I, so that
+it imports nothing from the folder it starts in, where a submission may have put an
+argparse.py of its own (it runs as root before it hides anything).
 
 Without root (an instructor's laptop, say) only the limits apply, and the grader says
 so once: the student's code can then read what the grader's user can.
@@ -30,6 +34,11 @@ CLONE_NEWNS = 0x00020000
 CLONE_NEWNET = 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
 UID_BASE = 200_000  # sandbox user ids: UID_BASE + (launcher pid mod 100000)
+
+
+def launcher():
+    """The start of the command line that runs the sandbox (see the module's docstring)."""
+    return [sys.executable, "-I", str(Path(__file__).resolve())]
 
 
 def isolation_available():
@@ -86,14 +95,16 @@ def _first_closed_ancestor(path):
 
 
 def _python_paths():
-    """(hide, expose): the Python installation must stay reachable for the sandbox user.
+    """(hide, expose): the Python installation and the virtual environment must stay reachable.
 
-    It may live under a home directory other users cannot enter (pyenv in /root, say):
-    that directory is hidden and the installation alone exposed again.
+    Either may live where the sandbox hides things (a clone under /tmp) or under a home
+    directory other users cannot enter (pyenv in /root, say): such a home is hidden, and
+    the installations alone are exposed again. The project installs no code of its own
+    into the environment (pyproject.toml), so exposing it reveals no solution.
     """
-    home = Path(sys.base_prefix).resolve()
-    closed = _first_closed_ancestor(home)
-    return ([closed], [home]) if closed else ([], [])
+    prefixes = sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
+    closed = {ancestor for ancestor in map(_first_closed_ancestor, prefixes) if ancestor}
+    return sorted(closed), prefixes
 
 
 def _limit(memory_mb, cpu_seconds, processes=None):
@@ -123,6 +134,8 @@ def _drop_privileges(uid):
 
 
 def _environment():
+    # The variable's name is cs231n_style.autograding.GRADING_ENV, written out: the sandbox runs as
+    # root in the submission's folder and must not import anything a student could have shadowed.
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TERM")}
     return {**keep, "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython",
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -130,7 +143,7 @@ def _environment():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder.sandbox", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -I autograder/sandbox.py", description=__doc__.splitlines()[0])
     parser.add_argument("--expose", action="append", default=[], type=Path,
                         help="a directory that stays visible (default: the current directory)")
     parser.add_argument("--hide", action="append", default=[], type=Path, help="a directory to hide")

@@ -1,6 +1,5 @@
 """The computation graph of batch normalization, drawn for the notebook."""
-import matplotlib.pyplot as plt
-from matplotlib.patches import FancyBboxPatch
+from .autograding import being_graded, skipped_while_grading
 
 # node: (x, y, width, label)
 NODES = {
@@ -20,7 +19,15 @@ HEIGHT = 0.62
 
 
 def draw_graph():
-    """Draw the forward graph with the backward stages' names; returns the matplotlib Figure."""
+    """Draw the forward graph with the backward stages' names; returns the matplotlib Figure.
+
+    While the autograder runs the notebook, prints one line and returns None instead.
+    """
+    if being_graded():
+        return skipped_while_grading("the figure")
+    import matplotlib.pyplot as plt  # here, not at the top: the notebook's setup imports this module
+    from matplotlib.patches import FancyBboxPatch
+
     fig, ax = plt.subplots(figsize=(11, 3.6))
     boxes = {}
     for name, (x, y, width, label) in NODES.items():

@@ -203,7 +203,8 @@ def _stages(layers, request):
 
 def _timing(layers, request):
     case = random_case(request["N"], request["D"], seed=request["seed"], loc=12.0, scale=5.0)
-    request = {"x": case.x, "gamma": case.gamma, "beta": case.beta, "dout": case.dout, "pairs": request["pairs"]}
+    request = {"x": case.x, "gamma": case.gamma, "beta": case.beta, "dout": case.dout, "pairs": request["pairs"],
+               "min_seconds": request.get("min_seconds", 0.01), "max_seconds": request.get("max_seconds")}
     bn_param = {"mode": "train"}
     output, info = _call(layers, "batchnorm_forward", (request["x"], request["gamma"], request["beta"], bn_param))
     if "error" in info:
@@ -217,7 +218,8 @@ def _timing(layers, request):
         # CPU time of this thread (BLAS runs on it: one thread): waiting for a busy core does not count.
         # (Not process_time: under the sandbox's CPU-time limit Linux counts process time in 4 ms ticks.)
         result = compare_speed(layers.batchnorm_backward, layers.batchnorm_backward_alt, request["dout"], cache,
-                               names=("graph", "alt"), pairs=request["pairs"], clock=time.thread_time)
+                               names=("graph", "alt"), pairs=request["pairs"], clock=time.thread_time,
+                               min_seconds=request["min_seconds"], max_seconds=request["max_seconds"])
     except BaseException as exc:
         return {"timing": _error(exc)}
     return {"timing": {"ratios": list(result.ratios), "calls_per_timing": result.calls_per_timing}}

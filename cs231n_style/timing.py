@@ -15,6 +15,8 @@ import statistics
 import time
 from dataclasses import dataclass
 
+MIN_PAIRS = 3  # pairs measured even past max_seconds
+
 
 @dataclass(frozen=True)
 class SpeedComparison:
@@ -23,7 +25,7 @@ class SpeedComparison:
     baseline: str
     candidate: str
     ratios: tuple
-    calls_per_timing: int
+    calls_per_timing: tuple  # (baseline's, candidate's) calls in each timing
 
     @property
     def median(self):
@@ -66,7 +68,8 @@ def calls_for(fn, args, min_seconds, clock=None):
         number = min(number * 100, max(number * 2, int(number * 1.2 * min_seconds / max(elapsed, 1e-9))))
 
 
-def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), pairs=15, min_seconds=0.01, clock=None):
+def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), pairs=15, min_seconds=0.01, clock=None,
+                  max_seconds=None):
     """Time baseline(*args) against candidate(*args) in interleaved pairs (A B B A, B A A B, ...).
 
     Inputs:
@@ -77,6 +80,8 @@ def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), p
     - min_seconds: each timing runs enough calls to last at least this long
     - clock: the timer, time.perf_counter (wall clock) unless given; time.thread_time
       counts only this thread's CPU time, so time spent waiting for a busy core is left out
+    - max_seconds: if given, stop after the pair that brings the timed total past it,
+      once MIN_PAIRS pairs are measured (a very slow function then costs seconds, not minutes)
 
     Returns a SpeedComparison; print it for a line such as
     "alt is 2.4x faster than graph (range 2.2–2.6x over 15 pairs)".
@@ -85,21 +90,28 @@ def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), p
         raise ValueError(f"pairs: expected at least 1, got {pairs}")
     if min_seconds <= 0:
         raise ValueError(f"min_seconds: expected a positive number of seconds, got {min_seconds}")
-    # Calibrating both also warms them up. Both then run the same number of
-    # calls, enough for even the faster one to last min_seconds.
-    number = max(calls_for(baseline, args, min_seconds, clock), calls_for(candidate, args, min_seconds, clock))
+    if max_seconds is not None and max_seconds <= 0:
+        raise ValueError(f"max_seconds: expected a positive number of seconds or None, got {max_seconds}")
+    # Calibrating both also warms them up. Each then runs enough calls to last min_seconds
+    # on its own, and the ratio is of the times per call: a slow function runs once per
+    # timing, not as often as the fast one needs.
+    numbers = (calls_for(baseline, args, min_seconds, clock), calls_for(candidate, args, min_seconds, clock))
     gc_was_enabled = gc.isenabled()
     gc.disable()
     ratios = []
+    spent = 0.0
     try:
         functions = (baseline, candidate)
         for i in range(pairs):
             first, second = (0, 1) if i % 2 == 0 else (1, 0)
             times = [0.0, 0.0]
             for k in (first, second, second, first):
-                times[k] += _time_calls(functions[k], args, number, clock)
-            ratios.append(times[0] / times[1])
+                times[k] += _time_calls(functions[k], args, numbers[k], clock)
+            ratios.append((times[0] / numbers[0]) / (times[1] / numbers[1]))
+            spent += times[0] + times[1]
+            if max_seconds is not None and spent > max_seconds and len(ratios) >= MIN_PAIRS:
+                break
     finally:
         if gc_was_enabled:
             gc.enable()
-    return SpeedComparison(names[0], names[1], tuple(ratios), number)
+    return SpeedComparison(names[0], names[1], tuple(ratios), numbers)

@@ -14,7 +14,7 @@ from optional import import_or_skip
 
 from autograder.bench import backward, torch_backward
 from autograder.bench.__main__ import main as bench_main
-from autograder.bench.floor import floor_bytes, floor_function
+from cs231n_style.memory_floor import floor_bytes, floor_function
 from autograder.reference import batchnorm_forward
 from cs231n_style.data import random_case
 
@@ -145,7 +145,7 @@ def test_bad_option_names_the_option(capsys, option, value):
 
 def test_unknown_benchmark_name(capsys):
     assert bench_main(["speed"]) == 2
-    assert "benchmark: expected one of backward, timing, got 'speed'" in capsys.readouterr().err
+    assert "benchmark: expected one of backward, timing, grading, got 'speed'" in capsys.readouterr().err
 
 
 def test_runs_as_a_new_user_would():

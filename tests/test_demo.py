@@ -66,6 +66,19 @@ def test_gradebook_is_complete_and_consistent(demo):
         assert counts == {18}  # 15 tests and 3 inline answers, for every student
 
 
+def test_parallel_workers_leave_the_sqlite_gradebook_intact(demo):
+    import sqlite3
+
+    out, _ = demo
+    with sqlite3.connect(out / "course" / "gradebook.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    workers = sorted(p.name for p in (out / "course" / "logs").glob("worker-*.log"))
+    assert workers == ["worker-1.log", "worker-2.log"]  # both workers graded
+    graded = [line.split(":")[0] for w in workers for line in (out / "course" / "logs" / w).read_text().splitlines()
+              if line.split(":")[0] in {s.name for s in SAMPLES}]
+    assert sorted(graded) == sorted(s.name for s in SAMPLES)  # each sample once, by one of the workers
+
+
 def test_a_flood_of_output_is_capped(demo):
     out, _ = demo
     notebook = out / "course" / "autograded" / "huge_output" / "batchnorm_backward" / "batchnorm_backward.ipynb"

@@ -33,7 +33,12 @@ def _conda_pins():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pins = {}
     for dep in env["dependencies"]:
-        if isinstance(dep, str) and dep not in ("pip",) and not dep.startswith("python="):
+        if isinstance(dep, dict):  # the pip subsection: pip's syntax
+            for requirement in dep["pip"]:
+                name, sep, version = requirement.partition("==")
+                assert sep, f"environment.yml: {requirement}: pin it with =="
+                pins[_name(name)] = version.strip()
+        elif dep not in ("pip",) and not dep.startswith("python="):
             name, sep, version = dep.partition("=")
             assert sep, f"environment.yml: {dep}: pin it with ="
             pins[_name(name)] = version

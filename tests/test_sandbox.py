@@ -14,7 +14,7 @@ SOLUTION = ROOT / "autograder" / "reference" / "layers.py"
 
 
 def run_sandboxed(code, cwd, *options):
-    command = [sys.executable, "-m", "autograder.sandbox", *options, "--", sys.executable, "-c", code]
+    command = [*sandbox.launcher(), *options, "--", sys.executable, "-c", code]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
 
@@ -66,7 +66,7 @@ def test_no_network_without_the_network_option(tmp_path, isolated):
 
 
 def test_two_sandboxes_cannot_signal_each_other(tmp_path, isolated):
-    sleeper = subprocess.Popen([sys.executable, "-m", "autograder.sandbox", "--", sys.executable, "-c",
+    sleeper = subprocess.Popen([*sandbox.launcher(), "--", sys.executable, "-c",
                                 "import time; time.sleep(60)"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         code = "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass\nprint('alive')"
@@ -83,7 +83,7 @@ def test_readable_files_are_handed_over(tmp_path, isolated):
     os.chmod(secret, 0o600)
     work = tmp_path / "work"
     work.mkdir()
-    run = subprocess.run([sys.executable, "-m", "autograder.sandbox", "--hide", str(secret.parent), "--readable",
+    run = subprocess.run([*sandbox.launcher(), "--hide", str(secret.parent), "--readable",
                           str(secret), "--", sys.executable, "-c", "import sys; print(open(sys.argv[1]).read())",
                           str(secret)], cwd=work, capture_output=True, text=True, timeout=60,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
@@ -93,6 +93,16 @@ def test_readable_files_are_handed_over(tmp_path, isolated):
 @pytest.mark.parametrize("options, problem", [([], "command"), (["--memory-mb", "0", "--", "true"], "--memory-mb"),
                                               (["--expose", "/nonexistent", "--", "true"], "--expose")])
 def test_bad_options_are_named(tmp_path, options, problem):
-    run = subprocess.run([sys.executable, "-m", "autograder.sandbox", *options], cwd=tmp_path, capture_output=True,
+    run = subprocess.run([*sandbox.launcher(), *options], cwd=tmp_path, capture_output=True,
                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 2 and problem in run.stderr
+
+
+def test_modules_in_the_starting_folder_are_not_imported_by_the_launcher(tmp_path):
+    # The launcher runs as root in the submission's folder: a student's argparse.py there must not run.
+    marker = tmp_path / "ran-as-launcher"
+    for name in ("argparse", "ctypes", "resource", "pathlib"):
+        (tmp_path / f"{name}.py").write_text(f"open({str(marker)!r}, 'a').write({name!r})\n")
+    run = run_sandboxed("print('ran')", tmp_path)
+    assert run.stdout.strip() == "ran", run.stderr
+    assert not marker.exists()

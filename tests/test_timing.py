@@ -16,7 +16,9 @@ def test_ratio_is_baseline_time_over_candidate_time(monkeypatch):
     result = compare_speed(clock.work("graph", 0.003), clock.work("alt", 0.001), names=("graph", "alt"),
                            pairs=7, min_seconds=0.01)
     assert result.ratios == pytest.approx((3.0,) * 7)
-    assert result.calls_per_timing >= 10  # the faster function alone lasts min_seconds
+    graph_calls, alt_calls = result.calls_per_timing
+    assert graph_calls >= 4 and alt_calls >= 10  # each lasts min_seconds on its own
+    assert alt_calls > 2 * graph_calls
     assert str(result) == "alt is 3.0x faster than graph (range 3.0–3.0x over 7 pairs)"
 
 
@@ -26,14 +28,26 @@ def test_pairs_of_pairs_alternate_which_function_goes_first(monkeypatch):
     result = compare_speed(clock.work("a", 1.0), clock.work("b", 1.0), pairs=4, min_seconds=0.5)
     timed = clock.calls[-16:]  # one call per timing once calibrated
     assert timed == ["a", "b", "b", "a", "b", "a", "a", "b"] * 2
-    assert result.calls_per_timing == 1
+    assert result.calls_per_timing == (1, 1)
+
+
+def test_time_budget_stops_the_pairs_once_enough_are_measured(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(timing.time, "perf_counter", clock)
+    slow = compare_speed(clock.work("graph", 0.01), clock.work("loop", 1.0), pairs=15, min_seconds=0.01,
+                         max_seconds=2.5)
+    assert len(slow.ratios) == timing.MIN_PAIRS  # past 2.5 s after two pairs (2.02 s each); three are kept
+    assert slow.ratios == pytest.approx((0.01,) * 3)
+    quick = compare_speed(clock.work("graph", 0.01), clock.work("alt", 0.005), pairs=15, min_seconds=0.01,
+                          max_seconds=2.5)
+    assert len(quick.ratios) == 15
 
 
 def test_report_of_a_slower_candidate_and_spread():
-    result = SpeedComparison("graph", "alt", (0.5, 0.4, 0.8), 1)
+    result = SpeedComparison("graph", "alt", (0.5, 0.4, 0.8), (1, 1))
     assert result.median == 0.5
     assert str(result) == "alt is 2.0x slower than graph (range 1.2–2.5x over 3 pairs)"
-    faster = SpeedComparison("graph", "alt", (2.2, 2.4, 2.6), 1)
+    faster = SpeedComparison("graph", "alt", (2.2, 2.4, 2.6), (1, 1))
     assert (faster.low, faster.median, faster.high) == (2.2, 2.4, 2.6)
 
 
@@ -42,7 +56,8 @@ def test_real_functions_give_one_ratio_per_pair():
     assert len(result.ratios) == 3 and all(r > 0 for r in result.ratios)
 
 
-@pytest.mark.parametrize("kwargs, argument", [({"pairs": 0}, "pairs"), ({"min_seconds": 0}, "min_seconds")])
+@pytest.mark.parametrize("kwargs, argument", [({"pairs": 0}, "pairs"), ({"min_seconds": 0}, "min_seconds"),
+                                              ({"max_seconds": -1}, "max_seconds")])
 def test_bad_arguments(kwargs, argument):
     with pytest.raises(ValueError, match=f"^{argument}: "):
         compare_speed(lambda: None, lambda: None, **kwargs)

@@ -12,7 +12,8 @@ import importlib  # noqa: E402
 import sys  # noqa: E402
 
 # name -> module with main(argv) -> exit status
-BENCHMARKS = {"backward": "autograder.bench.backward", "timing": "autograder.bench.timing_check"}
+BENCHMARKS = {"backward": "autograder.bench.backward", "timing": "autograder.bench.timing_check",
+              "grading": "autograder.bench.grading"}
 DEFAULT = ("backward",)
 
 

@@ -29,7 +29,7 @@ from . import options, torch_backward
 from .agreement import max_scaled_error, tolerance
 from .allocator import keep_freed_memory
 from .backward_table import COLUMNS, format_row, header, table_line
-from .floor import floor_function
+from cs231n_style.memory_floor import floor_function
 from .interleaved import time_interleaved
 
 DEFAULT_SIZES = ((64, 256), (256, 256), (1024, 256), (4096, 512), (16384, 512))

@@ -8,7 +8,7 @@ size, the graph version's median time per call, then time ratios as
 "median (lowest–highest)" over the interleaved rounds, then the floor's bandwidth.
 """
 from .allocator import allocator_note
-from .floor import floor_bytes
+from cs231n_style.memory_floor import floor_bytes
 from .threads import blas_threads_note
 
 IMPLEMENTATIONS = {

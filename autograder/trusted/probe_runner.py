@@ -19,6 +19,7 @@ from pathlib import Path
 
 from cs231n_style.probe import decode, encode
 
+from .. import sandbox
 from .compare import Verdict
 from .registry import judge, make_requests
 
@@ -34,7 +35,7 @@ def _failed(message, check_ids):
 
 def _sandbox_command(directory, hide, memory_mb):
     hide_args = [arg for path in hide for arg in ("--hide", str(path))]
-    return [sys.executable, "-m", "autograder.sandbox", "--expose", str(directory), *hide_args,
+    return [*sandbox.launcher(), "--expose", str(directory), *hide_args,
             "--memory-mb", str(memory_mb), "--", sys.executable, "-m", "cs231n_style.probe"]
 
 

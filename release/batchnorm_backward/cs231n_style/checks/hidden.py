@@ -6,18 +6,17 @@ in your notebook, the cell only says so. In the instructor's source folder,
 where the reference sits two levels up (course/source/<assignment>/), the
 cell runs the same check right away, so the source notebook tests itself.
 """
-import os
 import sys
 from pathlib import Path
 
+from ..autograding import being_graded
 from .report import CheckFailed, note
 
-GRADING_ENV = "CS231N_STYLE_GRADING"  # set by the autograder: never look for the reference then
 
 
 def _instructor_root():
     """The course repository root if this notebook runs in its source folder, else None."""
-    if os.environ.get(GRADING_ENV):
+    if being_graded():  # never look for the reference then
         return None
     here = Path.cwd().resolve()
     if here.parent.name != "source" or len(here.parents) < 2:

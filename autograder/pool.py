@@ -1,0 +1,126 @@
+"""The grading command's side of the workers (worker.py): start them, feed them students, replace the stuck.
+
+    outcomes = grade_all(out, students, jobs=2, timeout=900, on_done=callback)
+
+Each of `jobs` threads owns one worker process and hands it students one at a
+time from a shared queue. A worker that takes longer than `timeout` on one
+student, or dies, costs that student the grade (with the reason), and is
+replaced; the other students are graded as usual.
+"""
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+
+from . import course
+
+READY_TIMEOUT = 120  # seconds for a worker to import nbgrader and load the course
+
+
+class WorkerFailed(RuntimeError):
+    """The worker process died or stopped answering."""
+
+
+class Worker:
+    """One `python -m autograder.worker OUT` process."""
+
+    def __init__(self, out, name):
+        self.out, self.name = out, name
+        self.process = None
+        self.lines = queue.Queue()
+
+    def _start(self):
+        env = course.nbgrader_env(self.out)
+        runtime = self.out / ".runtime" / self.name
+        runtime.mkdir(parents=True, exist_ok=True)
+        env["JUPYTER_RUNTIME_DIR"] = str(runtime)
+        log = (self.out / "logs" / f"{self.name}.log").open("a")
+        self.process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(self.out)], cwd=self.out,
+                                        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
+                                        text=True, start_new_session=True)
+        log.close()
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, args=(self.process.stdout, self.lines), daemon=True).start()
+        try:
+            self._reply(READY_TIMEOUT)
+        except WorkerFailed as error:
+            raise WorkerFailed(f"the grading worker did not start ({error})") from None
+
+    @staticmethod
+    def _read(stream, lines):
+        for line in stream:
+            lines.put(line)
+        lines.put(None)
+
+    def _reply(self, timeout):
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise WorkerFailed(f"no answer within {timeout} s") from None
+        if line is None:
+            raise WorkerFailed(f"the worker exited (code {self.process.wait()}); see logs/{self.name}.log")
+        return json.loads(line)
+
+    def grade(self, student, timeout):
+        """'' if graded, else why not."""
+        try:
+            if self.process is None:
+                self._start()
+            self.process.stdin.write(student + "\n")
+            self.process.stdin.flush()
+            reply = self._reply(timeout)
+        except (WorkerFailed, OSError, ValueError) as error:
+            self.stop()
+            if isinstance(error, WorkerFailed) and str(error).startswith("no answer"):
+                return f"could not be graded: grading took longer than {timeout} s"
+            return f"could not be graded: {error}"
+        if reply.get("student") != student:
+            self.stop()
+            return "could not be graded: the grading worker answered out of turn"
+        return reply.get("error", "")
+
+    def stop(self):
+        if self.process is None:
+            return
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+        self.process = None
+
+
+def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None):
+    """Grade `students` with `jobs` workers; returns {student: '' or why it could not be graded}."""
+    (out / "logs").mkdir(exist_ok=True)
+    todo = queue.Queue()
+    for student in students:
+        todo.put(student)
+    errors = {}
+
+    def run(name):
+        worker = Worker(out, name)
+        try:
+            while True:
+                try:
+                    student = todo.get_nowait()
+                except queue.Empty:
+                    return
+                errors[student] = worker.grade(student, timeout)
+                on_done(student, errors[student])
+        finally:
+            worker.stop()
+
+    threads = [threading.Thread(target=run, args=(f"worker-{k + 1}",)) for k in range(min(jobs, len(students)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

@@ -1,0 +1,105 @@
+"""A grading worker: one long-lived process that autogrades students one after another.
+
+    python -m autograder.worker OUT
+
+Started by the grading command (grade.py), one per job, in the course folder OUT.
+It reads one student id per line on stdin and, for each, runs nbgrader's
+autograde and generate_feedback through nbgrader's own Python API (what its
+formgrader does), then writes one JSON line on its stdout:
+
+    {"student": "...", "error": ""}              graded
+    {"student": "...", "error": "could not ..."}  nbgrader failed; see logs/<student>.autograde.log
+
+Importing nbgrader and its preprocessors takes about as long as grading one
+student, so a worker pays for it once rather than once per student. The
+student's code never runs in this process: nbgrader runs the notebook in a
+sandboxed kernel, and the trusted checks run it in a sandboxed probe.
+"""
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from .release import ASSIGNMENT
+
+RETRIES = 3  # extra attempts when the gradebook is busy ("database is locked", a serialization failure)
+BUSY = ("database is locked", "could not serialize", "deadlock detected")
+
+
+def load_api(out):
+    """nbgrader's API on the course folder `out`, configured by its nbgrader_config.py."""
+    from nbgrader.apps import NbGrader, NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    os.chdir(out)  # nbgrader reads nbgrader_config.py from the current folder
+    app = NbGrader()
+    app.load_config_file()
+    coursedir = CourseDirectory(config=app.config)
+    coursedir.root = str(out)
+    return NbGraderAPI(coursedir, config=app.config)
+
+
+def _failure_line(result):
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    lines = [line for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "ERROR" in line]
+    return (errors or lines or ["unknown error"])[-1][:200]
+
+
+def grade_one(api, out, student):
+    """Autograde `student` and write their feedback; returns '' or why it could not be graded."""
+    log = out / "logs" / f"{student}.autograde.log"
+    result = {}
+    for attempt in range(1 + RETRIES):
+        result = api.autograde(ASSIGNMENT, student, force=True, create=True)
+        log.write_text((result.get("log") or "") + (result.get("error") or ""))
+        if result["success"]:
+            break
+        if not any(busy in (result.get("error") or "") + (result.get("log") or "") for busy in BUSY):
+            break
+        time.sleep(0.5 + attempt)
+    if not result["success"]:
+        return f"could not be graded: nbgrader failed ({_failure_line(result)}); see logs/{student}.autograde.log"
+    feedback = api.generate_feedback(ASSIGNMENT, student, force=True)
+    if not feedback["success"]:
+        (out / "logs" / f"{student}.feedback.log").write_text((feedback.get("log") or "") + feedback.get("error", ""))
+    return ""
+
+
+def _cpu():
+    """(CPU seconds of this process, of its finished children)."""
+    t = os.times()
+    return t.user + t.system, t.children_user + t.children_system
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m autograder.worker OUT", file=sys.stderr)
+        return 2
+    out = Path(argv[0]).resolve()
+    # Replies go to the original stdout; whatever nbgrader or a library prints goes to stderr.
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    (out / "logs").mkdir(exist_ok=True)
+    api = load_api(out)
+    replies.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        student = line.strip()
+        if not student:
+            continue
+        start, before = time.perf_counter(), _cpu()
+        try:
+            error = grade_one(api, out, student)
+        except Exception as exc:  # nbgrader itself failed on this submission: the next one still gets graded
+            error = f"could not be graded: {type(exc).__name__}: {exc}"[:300]
+        own, children = (after - earlier for after, earlier in zip(_cpu(), before))
+        print(f"{student}: {time.perf_counter() - start:.2f} s (CPU: {own:.2f} s here, {children:.2f} s in the kernel "
+              f"and the checks){' - ' + error if error else ''}", file=sys.stderr, flush=True)
+        replies.write(json.dumps({"student": student, "error": error}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
