@@ -27,8 +27,9 @@ class WorkerFailed(RuntimeError):
 class Worker:
     """One `python -m autograder.worker OUT` process."""
 
-    def __init__(self, out, name):
+    def __init__(self, out, name, command=None):
         self.out, self.name = out, name
+        self.command = command or [sys.executable, "-m", "autograder.worker", str(out)]
         self.process = None
         self.lines = queue.Queue()
 
@@ -38,7 +39,7 @@ class Worker:
         runtime.mkdir(parents=True, exist_ok=True)
         env["JUPYTER_RUNTIME_DIR"] = str(runtime)
         log = (self.out / "logs" / f"{self.name}.log").open("a")
-        self.process = subprocess.Popen([sys.executable, "-m", "autograder.worker", str(self.out)], cwd=self.out,
+        self.process = subprocess.Popen(self.command, cwd=self.out,
                                         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                                         text=True, start_new_session=True)
         log.close()
@@ -82,23 +83,31 @@ class Worker:
             return "could not be graded: the grading worker answered out of turn"
         return reply.get("error", "")
 
-    def stop(self):
+    def stop(self, graceful=False):
+        """End the worker: at once (it failed), or once it has finished what it is doing (graceful)."""
         if self.process is None:
             return
-        try:
-            self.process.stdin.close()
-            self.process.wait(timeout=30)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
+        if graceful:
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
+                self.process.stdin.close()
+                self.process.wait(timeout=30)
+                self.process = None
+                return
+            except (OSError, ValueError, subprocess.TimeoutExpired):
                 pass
-            self.process.wait()
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
         self.process = None
 
 
-def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None):
-    """Grade `students` with `jobs` workers; returns {student: '' or why it could not be graded}."""
+def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None, command=None):
+    """Grade `students` with `jobs` workers; returns {student: '' or why it could not be graded}.
+
+    command: the worker's command line (default: python -m autograder.worker OUT).
+    """
     (out / "logs").mkdir(exist_ok=True)
     todo = queue.Queue()
     for student in students:
@@ -106,7 +115,7 @@ def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None)
     errors = {}
 
     def run(name):
-        worker = Worker(out, name)
+        worker = Worker(out, name, command)
         try:
             while True:
                 try:
@@ -116,7 +125,7 @@ def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None)
                 errors[student] = worker.grade(student, timeout)
                 on_done(student, errors[student])
         finally:
-            worker.stop()
+            worker.stop(graceful=True)
 
     threads = [threading.Thread(target=run, args=(f"worker-{k + 1}",)) for k in range(min(jobs, len(students)))]
     for thread in threads:

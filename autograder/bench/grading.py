@@ -108,6 +108,7 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="grading-bench-")) if args.keep is None else args.keep.resolve()
+    keep = args.keep is not None
     if args.keep is not None and work.exists() and any(work.iterdir()):
         print(f"error: --keep: {work} is not empty", file=sys.stderr)
         return 2
@@ -143,7 +144,9 @@ def main(argv=None):
         diff = differences(results["sequential"], results["project"])
         tests = len(next(iter(results["project"].values()), {}))
         if diff:
+            keep = True  # the course folders and logs, to see why
             print(f"scores: {len(diff)} differ between the two ways:\n  " + "\n  ".join(diff[:20]))
+            print(f"the course folders and their logs are kept in {work}")
         else:
             print(f"scores: identical both ways for all {args.n} submissions ({tests} graded cells each)")
         if args.n >= 200:
@@ -151,7 +154,7 @@ def main(argv=None):
             print(f"target: at most {TARGET} s per submission at N = 200: {verdict}")
         return 1 if diff else 0
     finally:
-        if args.keep is None:
+        if not keep:
             shutil.rmtree(work, ignore_errors=True)
 
 

@@ -1,0 +1,108 @@
+"""The grading workers' pool: a stuck or dead worker costs one student, and is replaced."""
+import sys
+
+import pytest
+
+from autograder import pool
+
+# A stand-in for autograder/worker.py that speaks its protocol: "ready", then one reply per student.
+FAKE_WORKER = r"""
+import json, os, sys, time
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:
+    student = line.strip()
+    if student == "stuck":
+        time.sleep(600)
+    if student == "dies":
+        os._exit(3)
+    if student == "wrong-turn":
+        print(json.dumps({"student": "somebody-else", "error": ""}), flush=True)
+        continue
+    error = "could not be graded: nbgrader failed" if student == "broken" else ""
+    print(json.dumps({"student": student, "error": error}), flush=True)
+"""
+
+
+def _grade(tmp_path, students, jobs=1, timeout=5):
+    script = tmp_path / "fake_worker.py"
+    script.write_text(FAKE_WORKER)
+    (tmp_path / "logs").mkdir(exist_ok=True)
+    done = []
+    errors = pool.grade_all(tmp_path, students, jobs, timeout, on_done=lambda s, e: done.append(s),
+                            command=[sys.executable, str(script)])
+    return errors, done
+
+
+def test_every_student_is_graded_and_reported_once(tmp_path):
+    students = [f"s{i}" for i in range(7)]
+    errors, done = _grade(tmp_path, students, jobs=2)
+    assert errors == {s: "" for s in students}
+    assert sorted(done) == students
+
+
+def test_a_stuck_or_dead_worker_costs_only_that_student(tmp_path):
+    errors, done = _grade(tmp_path, ["a", "stuck", "b", "dies", "c", "wrong-turn", "broken", "d"], timeout=3)
+    assert errors["stuck"] == "could not be graded: grading took longer than 3 s"
+    assert errors["dies"].startswith("could not be graded: the worker exited (code 3)")
+    assert errors["wrong-turn"] == "could not be graded: the grading worker answered out of turn"
+    assert errors["broken"] == "could not be graded: nbgrader failed"
+    assert {s: errors[s] for s in "abcd"} == {s: "" for s in "abcd"}  # the replacements graded the rest
+    assert len(done) == 8
+
+
+def test_a_worker_that_never_starts_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(pool, "READY_TIMEOUT", 2)
+    script = tmp_path / "silent.py"
+    script.write_text("import time; time.sleep(600)")
+    (tmp_path / "logs").mkdir()
+    errors = pool.grade_all(tmp_path, ["a"], 1, 5, command=[sys.executable, str(script)])
+    assert errors["a"].startswith("could not be graded: the grading worker did not start")
+
+
+def test_cached_schema_validation_accepts_and_rejects_as_jsonschema_does():
+    import jsonschema
+
+    from autograder.worker import validate_with_cached_validators
+
+    schema = {"type": "object", "properties": {"points": {"type": "number"}}, "required": ["points"]}
+    plain = jsonschema.validate
+    try:
+        validate_with_cached_validators()
+        for _ in range(2):  # the second time from the cached validator
+            jsonschema.validate({"points": 3}, schema)
+            for bad in ({"points": "three"}, {}):
+                with pytest.raises(jsonschema.ValidationError) as cached:
+                    jsonschema.validate(bad, schema)
+                with pytest.raises(jsonschema.ValidationError) as original:
+                    plain(bad, schema)
+                assert cached.value.message == original.value.message
+    finally:
+        jsonschema.validate = plain
+
+
+class _FlakyAPI:
+    """nbgrader's API as the worker uses it, failing the first `failures` autogrades."""
+
+    def __init__(self, failures):
+        self.failures, self.calls = failures, 0
+
+    def autograde(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls <= self.failures:
+            return {"success": False, "error": "RuntimeError: Kernel died before replying to kernel_info"}
+        return {"success": True, "log": "[AutogradeApp | INFO] graded"}
+
+    def generate_feedback(self, *args, **kwargs):
+        return {"success": True}
+
+
+def test_a_failed_autograde_is_tried_again_and_logged(tmp_path, monkeypatch):
+    from autograder import worker
+
+    monkeypatch.setattr(worker.time, "sleep", lambda seconds: None)
+    (tmp_path / "logs").mkdir()
+    assert worker.grade_one(_FlakyAPI(2), tmp_path, "s1") == ""
+    log = (tmp_path / "logs" / "s1.autograde.log").read_text()
+    assert "--- attempt 1: failed" in log and "--- attempt 3: graded" in log
+    error = worker.grade_one(_FlakyAPI(5), tmp_path, "s2")
+    assert error.startswith("could not be graded: nbgrader failed 3 times (RuntimeError: Kernel died")
