@@ -7,7 +7,6 @@ says for each whether it did.
 import json
 import shutil
 import sys
-from pathlib import Path
 
 from . import grade as grading
 from .release import ROOT, write_generated
