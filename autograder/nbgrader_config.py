@@ -30,6 +30,8 @@ c.Execute.timeout = 60  # seconds per cell: an endless loop costs that cell
 c.Execute.interrupt_on_timeout = True
 # The kernel holds nothing worth a graceful shutdown; killing it saves a few tenths of a second per student.
 c.Execute.shutdown_kernel = "immediate"
+# Sandboxed kernels forked from a server that has imported ipykernel once (autograder/kernels.py).
+c.Execute.kernel_manager_class = "autograder.kernels.ForkingKernelManager"
 
 # Feedback shows verdicts, never the source of hidden tests.
 c.GenerateFeedback.preprocessors = [

@@ -133,7 +133,8 @@ def _drop_privileges(uid):
     os.setuid(uid)
 
 
-def _environment():
+def environment():
+    """The environment of the sandboxed command: a few of this one's variables and the sandbox's own."""
     # The variable's name is cs231n_style.autograding.GRADING_ENV, written out: the sandbox runs as
     # root in the submission's folder and must not import anything a student could have shadowed.
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TERM")}
@@ -142,47 +143,62 @@ def _environment():
             "PYTHONDONTWRITEBYTECODE": "1", "CS231N_STYLE_GRADING": "1"}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -I autograder/sandbox.py", description=__doc__.splitlines()[0])
-    parser.add_argument("--expose", action="append", default=[], type=Path,
-                        help="a directory that stays visible (default: the current directory)")
-    parser.add_argument("--hide", action="append", default=[], type=Path, help="a directory to hide")
-    parser.add_argument("--memory-mb", type=int, default=3072, help="address-space limit (default 3072)")
-    parser.add_argument("--cpu-seconds", type=int, default=600, help="CPU-time limit (default 600)")
-    parser.add_argument("--processes", type=int, default=256, help="processes and threads of the sandbox user")
-    parser.add_argument("--network", action="store_true", help="keep the network (kernels talk to the grader over it)")
-    parser.add_argument("--readable", action="append", default=[], type=Path,
-                        help="a file the command needs (a kernel's connection file): copied into the sandbox's "
-                             "/tmp for the sandbox user, and its path in the command replaced by the copy's")
-    parser.add_argument("command", nargs=argparse.REMAINDER)
-    args = parser.parse_args(argv)
+def parser():
+    p = argparse.ArgumentParser(prog="python -I autograder/sandbox.py", description=__doc__.splitlines()[0])
+    p.add_argument("--expose", action="append", default=[], type=Path,
+                   help="a directory that stays visible (default: the current directory)")
+    p.add_argument("--hide", action="append", default=[], type=Path, help="a directory to hide")
+    p.add_argument("--memory-mb", type=int, default=3072, help="address-space limit (default 3072)")
+    p.add_argument("--cpu-seconds", type=int, default=600, help="CPU-time limit (default 600)")
+    p.add_argument("--processes", type=int, default=256, help="processes and threads of the sandbox user")
+    p.add_argument("--network", action="store_true", help="keep the network (kernels talk to the grader over it)")
+    p.add_argument("--readable", action="append", default=[], type=Path,
+                   help="a file the command needs (a kernel's connection file): copied into the sandbox's "
+                        "/tmp for the sandbox user, and its path in the command replaced by the copy's")
+    p.add_argument("command", nargs=argparse.REMAINDER)
+    return p
+
+
+def enter(argv):
+    """Put this process in the sandbox that `argv` (the options, "--", the command) describes.
+
+    Returns (command, environment) to run there: the command with the readable files'
+    paths replaced by their private copies. Raises SystemExit on bad options.
+    """
+    p = parser()
+    args = p.parse_args(argv)
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
-        parser.error("command: expected a command after --")
+        p.error("command: expected a command after --")
     for name in ("memory_mb", "cpu_seconds", "processes"):
         if getattr(args, name) <= 0:
-            parser.error(f"--{name.replace('_', '-')}: expected a positive number, got {getattr(args, name)}")
+            p.error(f"--{name.replace('_', '-')}: expected a positive number, got {getattr(args, name)}")
     cwd = Path.cwd()
-    expose = [p.resolve() for p in (args.expose or [cwd])]
+    expose = [path.resolve() for path in (args.expose or [cwd])]
     for path in expose:
         if not path.is_dir():
-            parser.error(f"--expose: {path} is not a directory")
-    hide = [ROOT / name for name in REPOSITORY_SECRETS] + [p.resolve() for p in args.hide]
+            p.error(f"--expose: {path} is not a directory")
+    hide = [ROOT / name for name in REPOSITORY_SECRETS] + [path.resolve() for path in args.hide]
     python_hide, python_expose = _python_paths()
     hide += python_hide
     expose += python_expose
     uid = UID_BASE + os.getpid() % 100_000
     readable = {path: path.read_bytes() for path in args.readable}  # read now: they may be hidden next
-    if isolation_available():  # before the limits: mounting needs root
+    isolated = isolation_available()
+    if isolated:  # before the limits: mounting needs root
         _isolate(expose, hide, args.network)
         os.chdir(cwd)
-    isolated = isolation_available()
     _limit(args.memory_mb, args.cpu_seconds, args.processes if isolated else None)
     if isolated:
         command = _hand_over(readable, command, uid)
         _drop_privileges(uid)
     os.makedirs("/tmp/matplotlib", exist_ok=True)
-    os.execvpe(command[0], command, _environment())
+    return command, environment()
+
+
+def main(argv=None):
+    command, environment = enter(sys.argv[1:] if argv is None else argv)
+    os.execvpe(command[0], command, environment)
 
 
 if __name__ == "__main__":

@@ -22,37 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+from .caches import keep_between_students
 from .release import ASSIGNMENT
 
 ATTEMPTS = 3  # tries of one student's autograde before it is reported as not graded
-
-
-def validate_with_cached_validators():
-    """Make jsonschema.validate build its validator once per schema, in this process.
-
-    nbgrader checks every cell's metadata with jsonschema.validate(metadata, schema), which
-    first checks the schema itself again: a tenth of a second of CPU per student here, for a
-    schema that is a constant of nbgrader. Invalid metadata raises the same ValidationError
-    (jsonschema's best match), so nbgrader reports it as before.
-    """
-    import jsonschema
-
-    plain = jsonschema.validate
-    validators = {}
-
-    def validate(instance, schema, cls=None, *args, **kwargs):
-        if cls is not None or args or kwargs or not isinstance(schema, dict):
-            return plain(instance, schema, cls, *args, **kwargs)
-        kept = validators.get(id(schema))
-        if kept is None or kept[0] is not schema:  # kept[0] holds the schema, so its id stays its own
-            validator_class = jsonschema.validators.validator_for(schema)
-            validator_class.check_schema(schema)
-            kept = validators[id(schema)] = (schema, validator_class(schema))
-        error = jsonschema.exceptions.best_match(kept[1].iter_errors(instance))
-        if error is not None:
-            raise error
-
-    jsonschema.validate = validate
 
 
 def load_api(out):
@@ -121,7 +94,7 @@ def main(argv=None):
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     (out / "logs").mkdir(exist_ok=True)
-    validate_with_cached_validators()
+    keep_between_students()
     api = load_api(out)
     replies.write(json.dumps({"ready": True}) + "\n")
     for line in sys.stdin:

@@ -59,27 +59,6 @@ def test_a_worker_that_never_starts_is_reported(tmp_path, monkeypatch):
     assert errors["a"].startswith("could not be graded: the grading worker did not start")
 
 
-def test_cached_schema_validation_accepts_and_rejects_as_jsonschema_does():
-    import jsonschema
-
-    from autograder.worker import validate_with_cached_validators
-
-    schema = {"type": "object", "properties": {"points": {"type": "number"}}, "required": ["points"]}
-    plain = jsonschema.validate
-    try:
-        validate_with_cached_validators()
-        for _ in range(2):  # the second time from the cached validator
-            jsonschema.validate({"points": 3}, schema)
-            for bad in ({"points": "three"}, {}):
-                with pytest.raises(jsonschema.ValidationError) as cached:
-                    jsonschema.validate(bad, schema)
-                with pytest.raises(jsonschema.ValidationError) as original:
-                    plain(bad, schema)
-                assert cached.value.message == original.value.message
-    finally:
-        jsonschema.validate = plain
-
-
 class _FlakyAPI:
     """nbgrader's API as the worker uses it, failing the first `failures` autogrades."""
 

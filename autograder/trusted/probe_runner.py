@@ -15,15 +15,13 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 from cs231n_style.probe import decode, encode
 
-from .. import sandbox
+from .. import forking, sandbox
 from .compare import Verdict
 from .registry import judge, make_requests
 
-ROOT = Path(__file__).resolve().parents[2]
 CHECK_TIMEOUT = 60  # seconds per check, in its own process
 IMPORT_TIMEOUT = 30  # seconds to start and import the student's layers.py
 MAX_OUTPUT = 64 * 1024 * 1024  # bytes of results we are willing to read
@@ -33,10 +31,19 @@ def _failed(message, check_ids):
     return {check_id: Verdict(0.0, [f"✗ {message}"], message) for check_id in check_ids}
 
 
-def _sandbox_command(directory, hide, memory_mb):
+def _sandbox_args(directory, hide, memory_mb):
     hide_args = [arg for path in hide for arg in ("--hide", str(path))]
-    return [*sandbox.launcher(), "--expose", str(directory), *hide_args,
-            "--memory-mb", str(memory_mb), "--", sys.executable, "-m", "cs231n_style.probe"]
+    return ["--expose", str(directory), *hide_args, "--memory-mb", str(memory_mb),
+            "--", sys.executable, "-m", "cs231n_style.probe"]
+
+
+def _start(directory, hide, memory_mb):
+    """The probe, in the sandbox, with pipes as its stdin and stdout: forked where that is possible."""
+    args = _sandbox_args(directory, hide, memory_mb)
+    if forking.available():
+        return forking.spawn(args, directory, pipes=True)
+    return subprocess.Popen([*sandbox.launcher(), *args], cwd=directory, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 class _Output:
@@ -74,10 +81,7 @@ def _kill(process):
 def probe(directory, requests_by_check, hide=(), memory_mb=3072, check_timeout=CHECK_TIMEOUT):
     """Run the probe on a submission folder; returns its decoded output or {"error": message}."""
     job = json.dumps({"checks": {cid: encode(rq) for cid, rq in requests_by_check.items()}, "timeout": check_timeout})
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(_sandbox_command(directory, hide, memory_mb), cwd=directory, env=env,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = _start(directory, hide, memory_mb)
     threading.Thread(target=_feed, args=(process.stdin, job.encode()), daemon=True).start()
     output = _Output(process.stdout)
     if not output.wait_for_line(IMPORT_TIMEOUT):

@@ -1,0 +1,136 @@
+"""Kernels and probes forked from the fork server behave as the ones the sandbox starts from nothing."""
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+import optional
+import pytest
+from jupyter_client.manager import AsyncKernelManager
+
+from autograder import course, forking, kernels, sandbox
+from autograder.samples import SAMPLES, write_submissions
+from autograder.trusted import CHECKS
+from autograder.trusted.probe_runner import run_trusted_checks
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION = ROOT / "autograder" / "reference" / "layers.py"
+
+# Everything a notebook could notice about where it runs, as one JSON line.
+DESCRIBE = f"""
+import json, os, sys, threading
+import helper_of_mine
+cwd = os.getcwd()
+print(json.dumps({{
+    "cwd": cwd,
+    "sys.path": [p.replace(cwd, "<cwd>") for p in sys.path],
+    "environment": dict(os.environ),
+    "root": os.getuid() == 0,
+    "flags": [sys.flags.dont_write_bytecode, sys.flags.safe_path, sys.flags.optimize, sys.flags.no_site],
+    "main": __name__,
+    "helper": helper_of_mine.VALUE,
+    "solution visible": os.path.exists({str(SOLUTION)!r}),
+    "course visible": os.path.exists(os.path.join(os.path.dirname(cwd), "other", "secret.txt")),
+    "imports numpy": bool(__import__("numpy").ones(3).sum() == 3),
+}}))
+"""
+
+
+@pytest.fixture
+def forkable():
+    if not forking.available():
+        optional.missing("forking kernels needs Linux with pidfds")
+
+
+@pytest.fixture
+def course_folder(tmp_path, monkeypatch):
+    """A course folder with the sandboxed kernelspec, a student folder, and another student's secret."""
+    out = tmp_path / "course"
+    mine, other = out / "mine", out / "other"
+    mine.mkdir(parents=True)
+    other.mkdir()
+    (mine / "helper_of_mine.py").write_text("VALUE = 42\n")
+    (other / "secret.txt").write_text("not yours")
+    monkeypatch.setenv("JUPYTER_PATH", str(course.write_kernelspec(out)))
+    return mine
+
+
+async def _describe(manager_class, cwd):
+    km = manager_class(kernel_name="python3")
+    await km.start_kernel(cwd=str(cwd))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        await kc.wait_for_ready(timeout=60)
+        lines = []
+        reply = await kc.execute_interactive(DESCRIBE, timeout=60,
+                                             output_hook=lambda m: lines.append(m["content"].get("text", "")))
+        assert reply["content"]["status"] == "ok", reply["content"]
+        return json.loads("".join(lines)), km.provisioner.process
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel(now=True)
+
+
+def test_a_forked_kernel_sees_what_a_started_kernel_sees(course_folder, forkable):
+    started, started_process = asyncio.run(_describe(AsyncKernelManager, course_folder))
+    forked, forked_process = asyncio.run(_describe(kernels.ForkingKernelManager, course_folder))
+    assert isinstance(forked_process, forking.ForkedProcess) and not isinstance(started_process, forking.ForkedProcess)
+    assert forked == started
+    assert forked["helper"] == 42 and forked["main"] == "__main__"
+    if sandbox.isolation_available():
+        assert not forked["root"] and not forked["solution visible"] and not forked["course visible"]
+
+
+def test_a_forked_kernel_is_interrupted_killed_and_reaped(course_folder, forkable):
+    async def scenario():
+        km = kernels.ForkingKernelManager(kernel_name="python3")
+        await km.start_kernel(cwd=str(course_folder))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            assert isinstance(kc, kernels.ReadyKernelClient)
+            msg_id = kc.execute("import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('interrupted')")
+            await asyncio.sleep(1)
+            await km.interrupt_kernel()
+            reply = await kc._async_get_shell_msg(timeout=30)
+            assert reply["parent_header"]["msg_id"] == msg_id
+            process = km.provisioner.process
+            assert await km.is_alive()
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+        return process
+
+    process = asyncio.run(scenario())
+    assert process.returncode == -signal.SIGKILL
+    with pytest.raises(ProcessLookupError):
+        os.kill(process.pid, 0)  # reaped by the server once released, not left a zombie
+
+
+def test_the_server_runs_only_its_programs(tmp_path, forkable):
+    for command in ([sys.executable, "-c", "print('anything')"], [sys.executable, "-m", "http.server"]):
+        with pytest.raises(forking.ForkServerError, match="MODULE one of"):
+            forking.SERVER.start(["--", *command], tmp_path)
+    with pytest.raises(forking.ForkServerError, match="not a program of this server"):
+        forking.SERVER.release(os.getpid())
+
+
+def _outcome(verdicts):
+    # The timing check's failures quote measured times, which differ from run to run.
+    return {k: (v.fraction, [] if k == "hidden_alt_faster" else v.failures) for k, v in verdicts.items()}
+
+
+def test_forked_probes_score_as_started_ones(tmp_path, monkeypatch, forkable):
+    names = ("correct_reference", "sign_error", "exit_at_import", "os_exit_in_graph", "reads_solution")
+    folders = write_submissions(tmp_path / "samples", [s for s in SAMPLES if s.name in names])
+    for name in names:
+        forked = run_trusted_checks(folders / name, list(CHECKS), hide=[tmp_path])
+        with monkeypatch.context() as m:
+            m.setattr(forking, "available", lambda: False)
+            started = run_trusted_checks(folders / name, list(CHECKS), hide=[tmp_path])
+        assert _outcome(forked) == _outcome(started), name
+        assert (min(v.fraction for v in forked.values()) == 1) == (name == "correct_reference"), name
