@@ -3,6 +3,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .lean_imports import skip_unused_imports
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder")
@@ -25,6 +27,7 @@ def main(argv=None):
     check.add_argument("folder", type=Path, nargs="?", default=Path("."),
                        help="a folder with cs231n_style/layers.py (default: the current folder)")
     args = parser.parse_args(argv)
+    skip_unused_imports()
     if args.command == "demo":
         from .demo import DEMO_OUT, run
 

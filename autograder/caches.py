@@ -9,7 +9,6 @@ caches are keyed on their input (the schema object; the template's source), so
 a changed schema or template is rebuilt, never served stale.
 """
 import jinja2
-import jsonschema
 
 
 def keep_between_students():
@@ -26,6 +25,8 @@ def _cache_schema_validators():
     schema that is a constant of nbgrader. Invalid metadata raises the same ValidationError
     (jsonschema's best match), so nbgrader reports it as before.
     """
+    import jsonschema
+
     plain = jsonschema.validate
     if getattr(plain, "keeps_validators", False):
         return

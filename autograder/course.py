@@ -75,7 +75,7 @@ def write_kernelspec(out, memory_mb=3072):
 
 
 def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60):
-    """Create the course folder under `out` and register the assignment in the gradebook."""
+    """Create the course folder under `out`; register_assignment(out) then sets up the gradebook."""
     out.mkdir(parents=True, exist_ok=True)
     if (out / "submitted").exists() or (out / "autograded").exists():
         raise CourseError(f"--out: {out} already holds a graded course; choose an empty or new folder")
@@ -86,7 +86,6 @@ def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_t
     for student, folder in students.items():
         shutil.copytree(folder, out / "submitted" / student / ASSIGNMENT, symlinks=True,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-    register_assignment(out)
 
 
 # Errors of a gradebook that another grading process is setting up or writing at the same moment.
@@ -118,8 +117,9 @@ def nbgrader_env(out):
 
 def nbgrader(out, *args, timeout=None, env=None, log=None):
     """Run an nbgrader command in the course folder; raises CourseError with its output if it fails."""
-    run = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=out, env=env or nbgrader_env(out),
-                         capture_output=True, text=True, timeout=timeout)
+    # python -m nbgrader, minus an import it never uses (autograder/lean_imports.py)
+    run = subprocess.run([sys.executable, "-m", "autograder.lean_imports", "nbgrader", *args], cwd=out,
+                         env=env or nbgrader_env(out), capture_output=True, text=True, timeout=timeout)
     if log is not None:
         log.write_text(run.stdout + run.stderr)
     if run.returncode != 0:

@@ -20,6 +20,7 @@ import csv
 import json
 import os
 import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from . import course, pool
 from .preprocessors import VERDICTS_FILE
 from .release import ASSIGNMENT
 
+COURSE_ID = "batchnorm-backward"  # as autograder/nbgrader_config.py sets it
 SUBMISSION_TIMEOUT = 900  # seconds for one student's whole autograde
 
 
@@ -50,7 +52,7 @@ def read_gradebook(out, students):
 
     db_url = _db_url(out)
     results = {}
-    with Gradebook(db_url, "batchnorm-backward") as gradebook:
+    with Gradebook(db_url, COURSE_ID) as gradebook:
         for student in students:
             try:
                 submission = gradebook.find_submission(ASSIGNMENT, student)
@@ -122,11 +124,17 @@ def _write_reports(out, outcomes):
 
 
 def _export(out):
-    """nbgrader's own export, as {student_id: row}; empty if it fails."""
+    """nbgrader's own CSV export (its CsvExportPlugin, as `nbgrader export` runs it), as {student_id: row};
+    empty if it fails (logs/export.log says why)."""
+    from nbgrader.api import Gradebook
+    from nbgrader.plugins import CsvExportPlugin
+
     target = out / "nbgrader_grades.csv"
     try:
-        course.nbgrader(out, "export", "--to", str(target), log=out / "logs" / "export.log")
-    except course.CourseError:
+        with Gradebook(_db_url(out), COURSE_ID) as gradebook:
+            CsvExportPlugin(to=str(target)).export(gradebook)
+    except Exception:
+        (out / "logs" / "export.log").write_text(traceback.format_exc())
         return {}
     with target.open(newline="") as f:
         return {row["student_id"]: row for row in csv.DictReader(f)}
@@ -183,7 +191,8 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60,
             raise course.CourseError(f"{name}: expected at least 1, got {value}")
     course.prepare(out, students, db_url=db_url, cell_timeout=cell_timeout, check_timeout=check_timeout)
     with tqdm(total=len(students), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
-        errors = pool.grade_all(out, list(students), jobs, SUBMISSION_TIMEOUT, on_done=lambda *_: bar.update())
+        errors = pool.grade_all(out, list(students), jobs, SUBMISSION_TIMEOUT, on_done=lambda *_: bar.update(),
+                                while_starting=lambda: course.register_assignment(out))
     tests = _source_tests(out)
     gradebook = read_gradebook(out, students)
     outcomes = [_outcome(out, student, errors[student], gradebook, tests) for student in students]

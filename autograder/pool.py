@@ -33,7 +33,8 @@ class Worker:
         self.process = None
         self.lines = queue.Queue()
 
-    def _start(self):
+    def start(self):
+        """Start the worker process and wait until it is ready; raises WorkerFailed."""
         env = course.nbgrader_env(self.out)
         runtime = self.out / ".runtime" / self.name
         runtime.mkdir(parents=True, exist_ok=True)
@@ -48,6 +49,7 @@ class Worker:
         try:
             self._reply(READY_TIMEOUT)
         except WorkerFailed as error:
+            self.stop()
             raise WorkerFailed(f"the grading worker did not start ({error})") from None
 
     @staticmethod
@@ -69,7 +71,7 @@ class Worker:
         """'' if graded, else why not."""
         try:
             if self.process is None:
-                self._start()
+                self.start()
             self.process.stdin.write(student + "\n")
             self.process.stdin.flush()
             reply = self._reply(timeout)
@@ -103,21 +105,30 @@ class Worker:
         self.process = None
 
 
-def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None, command=None):
+def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None, command=None,
+              while_starting=None):
     """Grade `students` with `jobs` workers; returns {student: '' or why it could not be graded}.
 
     command: the worker's command line (default: python -m autograder.worker OUT).
+    while_starting: a function run while the workers start (importing nbgrader takes seconds);
+    they take students once it has returned. What it raises is raised here, and nobody is graded.
     """
     (out / "logs").mkdir(exist_ok=True)
     todo = queue.Queue()
     for student in students:
         todo.put(student)
     errors = {}
+    set_up, set_up_failed = threading.Event(), []
 
     def run(name):
         worker = Worker(out, name, command)
         try:
-            while True:
+            try:
+                worker.start()
+            except WorkerFailed:
+                pass  # grade() starts it again, and says why for each student it cannot grade
+            set_up.wait()
+            while not set_up_failed:
                 try:
                     student = todo.get_nowait()
                 except queue.Empty:
@@ -130,6 +141,14 @@ def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None,
     threads = [threading.Thread(target=run, args=(f"worker-{k + 1}",)) for k in range(min(jobs, len(students)))]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        if while_starting is not None:
+            while_starting()
+    except BaseException:
+        set_up_failed.append(True)
+        raise
+    finally:
+        set_up.set()
+        for thread in threads:
+            thread.join()
     return errors

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from .caches import keep_between_students
+from .lean_imports import skip_unused_imports
 from .release import ASSIGNMENT
 
 ATTEMPTS = 3  # tries of one student's autograde before it is reported as not graded
@@ -94,6 +95,7 @@ def main(argv=None):
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     (out / "logs").mkdir(exist_ok=True)
+    skip_unused_imports()
     keep_between_students()
     api = load_api(out)
     replies.write(json.dumps({"ready": True}) + "\n")

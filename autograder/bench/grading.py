@@ -57,6 +57,7 @@ def grade_sequentially(submissions, out):
     """Plain nbgrader, one command at a time, in a course folder set up as the project's command does."""
     students, _ = course.find_submissions(submissions)
     course.prepare(out, students)
+    course.register_assignment(out)
     env = {**course.nbgrader_env(out), "JUPYTER_RUNTIME_DIR": str(out / ".runtime")}
     for args in (("autograde", ASSIGNMENT, "--force"), ("generate_feedback", ASSIGNMENT, "--force"),
                  ("export", "--to", str(out / "grades.csv"))):
