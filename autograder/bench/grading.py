@@ -4,7 +4,8 @@ Grades N generated submissions twice, into two course folders with the same
 configuration (the sandboxed kernel, the trusted checks):
 - sequential nbgrader: `nbgrader autograde`, `nbgrader generate_feedback` and
   `nbgrader export` for the whole class, one command after the other, as an
-  instructor would run nbgrader by hand;
+  instructor would run nbgrader by hand (with the course's configuration, so its
+  kernels are sandboxed and forked as the project's are);
 - the project's command, `python -m autograder grade SUBMISSIONS --out OUT --jobs J`
   (long-lived workers in parallel, feedback included, then the export).
 Each is timed end to end, from an empty folder to grades.csv, course set-up
