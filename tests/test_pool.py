@@ -1,7 +1,6 @@
 """The grading workers' pool: a stuck or dead worker costs one student, and is replaced."""
 import sys
 
-import pytest
 
 from autograder import pool
 
