@@ -1,7 +1,6 @@
 """The grading workers' pool: a stuck or dead worker costs one student, and is replaced."""
 import sys
 
-
 from autograder import pool
 
 # A stand-in for autograder/worker.py that speaks its protocol: "ready", then one reply per student.
