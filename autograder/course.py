@@ -89,8 +89,10 @@ def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_t
 
 
 # Errors of a gradebook that another grading process is setting up or writing at the same moment.
+# ForeignKeyViolation: nbgrader saw no submissions and set about replacing the notebook's cells, and
+# another shard's first autograde added a submission in between; tried again, nbgrader keeps the cells.
 CONCURRENT_SETUP = ("database is locked", "UniqueViolation", "already exists", "could not serialize",
-                    "deadlock detected")
+                    "deadlock detected", "ForeignKeyViolation")
 
 
 def register_assignment(out, attempts=4):

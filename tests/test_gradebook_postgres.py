@@ -71,3 +71,29 @@ def test_shards_split_the_class_without_overlap():
 def test_bad_shard_is_named(text):
     with pytest.raises(CourseError, match="^--shard: "):
         parse_shard(text)
+
+
+@pytest.mark.parametrize("error, tries", [
+    ("psycopg.errors.ForeignKeyViolation: ... still referenced from table \"source_cell\"", 2),
+    ("psycopg.errors.UniqueViolation: duplicate key value", 2),
+    ("nbgrader.api.InvalidEntry: a cell has no grade_id", 1),  # not a race: said at once
+])
+def test_setting_up_the_gradebook_tries_again_only_after_a_race(tmp_path, monkeypatch, error, tries):
+    from autograder import course
+
+    calls = []
+
+    def nbgrader(out, *args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise CourseError(f"nbgrader {' '.join(args)} failed:\n{error}")
+        return "registered"
+
+    monkeypatch.setattr(course, "nbgrader", nbgrader)
+    monkeypatch.setattr(course.time, "sleep", lambda seconds: None)
+    if tries == 1:
+        with pytest.raises(CourseError, match="no grade_id"):
+            course.register_assignment(tmp_path)
+    else:
+        assert course.register_assignment(tmp_path) == "registered"
+    assert len(calls) == tries
