@@ -11,7 +11,6 @@ browser download is not used) and the playwright package. Without them the
 test is skipped, saying what is missing — unless REQUIRE_OPTIONAL=1, as in CI,
 where it fails instead.
 """
-import importlib.util
 import os
 import time
 from pathlib import Path
@@ -33,7 +32,9 @@ def _missing():
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
         missing.append(f"Chromium at {CHROMIUM} (install Debian's package: sudo apt-get install -y chromium; "
                        "or set CHROMIUM=/path/to/chromium)")
-    if importlib.util.find_spec("playwright") is None:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
         missing.append("the playwright Python package (pip install playwright==1.65.2; "
                        "its browser download is not needed)")
     return missing

@@ -18,6 +18,7 @@ def test_the_solution_scores_every_automatic_point(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "Score: 91 / 91 automatic points (and 9 points of inline answers, graded by hand)" in run.stdout
     assert run.stdout.count(" / ") == 16  # 15 tests and the total
+    assert "Debugger warning" not in run.stdout + run.stderr  # ipykernel's, quieted by the sandbox's environment
 
 
 def test_a_mistake_is_scored_and_named(tmp_path):
