@@ -6,7 +6,7 @@
       submitted/<student>/batchnorm_backward/   one copy of each submission
       gradebook.db            nbgrader's SQLite gradebook (or the database of db_url)
       .kernels/               the sandboxed "python3" kernel nbgrader executes notebooks with
-      .runtime/<student>/     that student's kernel connection files
+      (each worker keeps its kernels' connection files and ipc sockets in a folder of its own under /tmp)
 """
 import json
 import os
@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import sandbox
+from . import intake, sandbox
 from .release import ASSIGNMENT, ROOT
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
@@ -38,6 +38,7 @@ def find_submissions(submissions):
     if not submissions.is_dir():
         raise CourseError(f"SUBMISSIONS: {submissions} is not a folder (expected one folder per student)")
     found, rejected = {}, []
+    # is_dir() follows a link: a linked student folder is found here and refused by intake.copy_submission
     for folder in sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith(".")):
         (found.__setitem__(folder.name, folder) if STUDENT_ID.match(folder.name) else rejected.append(folder.name))
     if not found and not rejected:
@@ -45,13 +46,13 @@ def find_submissions(submissions):
     return found, rejected
 
 
-def write_config(out, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60):
+def write_config(out, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60, insecure=False):
     """Write OUT/nbgrader_config.py for this course folder."""
     lines = [
         "c = get_config()  # noqa: F821",
         f"load_subconfig({str(COURSE_CONFIG)!r})  # noqa: F821",
         f"c.CourseDirectory.root = {str(out)!r}",
-        f"c.TrustedChecks.hide = [{str(out)!r}]",
+        f"c.TrustedChecks.insecure = {bool(insecure)!r}",
         f"c.TrustedChecks.memory_mb = {memory_mb}",
         f"c.TrustedChecks.check_timeout = {check_timeout}",
         f"c.Execute.timeout = {cell_timeout}",
@@ -61,12 +62,16 @@ def write_config(out, db_url=None, memory_mb=3072, cell_timeout=60, check_timeou
     (out / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
 
 
-def write_kernelspec(out, memory_mb=3072):
-    """A "python3" kernel that starts ipykernel inside autograder.sandbox; returns the JUPYTER_PATH entry."""
+def write_kernelspec(out, memory_mb=3072, insecure=False):
+    """A "python3" kernel that starts ipykernel inside autograder.sandbox; returns the JUPYTER_PATH entry.
+
+    The kernel talks to the grader over ipc:// sockets beside its connection file (nbgrader_config.py
+    sets the transport), since the sandbox has no network.
+    """
     spec_dir = out / ".kernels" / "kernels" / "python3"
     spec_dir.mkdir(parents=True, exist_ok=True)
-    argv = [*sandbox.launcher(), "--network", "--hide", str(out), "--memory-mb", str(memory_mb),
-            "--readable", "{connection_file}", "--",
+    argv = [*sandbox.launcher(), "--memory-mb", str(memory_mb), *(["--insecure"] if insecure else []),
+            "--connection-file", "{connection_file}", "--",
             sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     spec = {"argv": argv, "display_name": "Python 3 (ipykernel)", "language": "python",
             "env": {"PYTHONPATH": str(ROOT)}}
@@ -74,18 +79,27 @@ def write_kernelspec(out, memory_mb=3072):
     return out / ".kernels"
 
 
-def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60):
-    """Create the course folder under `out`; register_assignment(out) then sets up the gradebook."""
+def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60, insecure=False):
+    """Create the course folder under `out`; register_assignment(out) then sets up the gradebook.
+
+    Returns {student: (refused, error)}: the sentences on what intake.copy_submission refused
+    of that student's folder, and why the submission cannot be graded at all ("" if it can).
+    """
     out.mkdir(parents=True, exist_ok=True)
     if (out / "submitted").exists() or (out / "autograded").exists():
         raise CourseError(f"--out: {out} already holds a graded course; choose an empty or new folder")
-    write_config(out, db_url, memory_mb, cell_timeout, check_timeout)
-    write_kernelspec(out, memory_mb)
+    write_config(out, db_url, memory_mb, cell_timeout, check_timeout, insecure)
+    write_kernelspec(out, memory_mb, insecure)
     shutil.copytree(ROOT / "source" / ASSIGNMENT, out / "source" / ASSIGNMENT,
                     ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    taken = {}
     for student, folder in students.items():
-        shutil.copytree(folder, out / "submitted" / student / ASSIGNMENT, symlinks=True,
-                        ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+        try:
+            taken[student] = (intake.copy_submission(folder, out / "submitted" / student / ASSIGNMENT), "")
+        except intake.SubmissionRefused as refusal:
+            shutil.rmtree(out / "submitted" / student)
+            taken[student] = ([], str(refusal))
+    return taken
 
 
 # Errors of a gradebook that another grading process is setting up or writing at the same moment.

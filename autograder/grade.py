@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import course, pool
+from . import course, intake, pool, sandbox
 from .preprocessors import VERDICTS_FILE
 from .release import ASSIGNMENT
 
@@ -44,6 +44,7 @@ class Outcome:
     diagnosis: str = ""
     tests: list = field(default_factory=list)
     error: str = ""
+    refused: list = field(default_factory=list)  # what intake.copy_submission refused of the folder
 
 
 def read_gradebook(out, students):
@@ -64,6 +65,17 @@ def read_gradebook(out, students):
                     grades[grade.name] = (grade.score, grade.max_score, grade.needs_manual_grade)
             results[student] = (submission.score, submission.max_score, grades)
     return results
+
+
+def _add_students(out, students):
+    """Put students whose submission was refused in the gradebook, so that nbgrader's export lists them."""
+    if not students:
+        return
+    from nbgrader.api import Gradebook
+
+    with Gradebook(_db_url(out), COURSE_ID) as gradebook:
+        for student in students:
+            gradebook.update_or_create_student(student)
 
 
 def _db_url(out):
@@ -87,11 +99,11 @@ def _source_tests(out):
     return tests
 
 
-def _outcome(out, student, error, gradebook, tests):
+def _outcome(out, student, error, gradebook, tests, refused=()):
     """The Outcome of one student from the gradebook and the trusted checks' record."""
     record_path = out / "autograded" / student / ASSIGNMENT / VERDICTS_FILE
     record = json.loads(record_path.read_text()) if record_path.is_file() and not error else {}
-    outcome = Outcome(student, max_score=sum(points for _, points, _ in tests), error=error)
+    outcome = Outcome(student, max_score=sum(points for _, points, _ in tests), error=error, refused=list(refused))
     score, _, grades = gradebook.get(student, (0.0, None, {}))
     if error or student not in gradebook:
         outcome.score = 0.0
@@ -112,15 +124,20 @@ def _outcome(out, student, error, gradebook, tests):
                               "max_points": points, "diagnosis": diagnosis})
     failing = [t for t in outcome.tests if t["diagnosis"] and t["diagnosis"] != "awaits manual grading"]
     outcome.diagnosis = error or (f"{failing[0]['id']}: {failing[0]['diagnosis']}" if failing else "all tests passed")
+    if refused:
+        outcome.diagnosis += f" (refused from the submission: {'; '.join(refused)})"
     return outcome
 
 
-def _write_reports(out, outcomes):
+def _write_reports(out, outcomes, sandbox_warning=None):
     reports = out / "reports"
     reports.mkdir(exist_ok=True)
     for o in outcomes:
+        if o.error == "invalid id":  # no file name to write it under: its row in grades.csv says why
+            continue
         (reports / f"{o.student}.json").write_text(json.dumps(
-            {"student": o.student, "score": o.score, "max_score": o.max_score, "tests": o.tests}, indent=1) + "\n")
+            {"student": o.student, "score": o.score, "max_score": o.max_score, "tests": o.tests,
+             "refused": o.refused, "sandbox": sandbox_warning or "isolated"}, indent=1) + "\n")
 
 
 def _export(out):
@@ -176,30 +193,53 @@ def in_shard(names, shard):
     return [name for i, name in enumerate(sorted(names)) if i % m == k - 1]
 
 
-def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60, check_timeout=60, shard=(1, 1)):
+def sandbox_status(insecure):
+    """None where students' code runs in the sandbox; else the warning to print and report.
+
+    Raises CourseError where the sandbox is missing and insecure grading was not asked for.
+    """
+    if sandbox.isolation_available():
+        return None
+    if not insecure:
+        raise course.CourseError(f"{sandbox.INSECURE_WARNING}. Grade on a machine with user namespaces "
+                                 "(see README.md), or pass --insecure to grade anyway")
+    return f"warning: {sandbox.INSECURE_WARNING}"
+
+
+def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60, check_timeout=60, shard=(1, 1),
+          insecure=False):
     """Grade every student folder of `submissions` into the course folder `out`; returns the Outcomes.
 
     With shard=(K, M), only the K-th of M disjoint shards of the students: M processes, each with
     an `out` of its own and the same PostgreSQL db_url, grade the class into one gradebook.
+    insecure: grade with the limits alone where the sandbox's namespaces are missing (else refused).
     """
     out = Path(out).resolve()
+    warning = sandbox_status(insecure)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     students, rejected = course.find_submissions(submissions)
     students = {name: students[name] for name in in_shard(students, shard)}
     rejected = in_shard(rejected, shard)
     for name, value in (("--jobs", jobs), ("--cell-timeout", cell_timeout), ("--check-timeout", check_timeout)):
         if value < 1:
             raise course.CourseError(f"{name}: expected at least 1, got {value}")
-    course.prepare(out, students, db_url=db_url, cell_timeout=cell_timeout, check_timeout=check_timeout)
-    with tqdm(total=len(students), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
-        errors = pool.grade_all(out, list(students), jobs, SUBMISSION_TIMEOUT, on_done=lambda *_: bar.update(),
+    taken = course.prepare(out, students, db_url=db_url, cell_timeout=cell_timeout, check_timeout=check_timeout,
+                           insecure=bool(warning))
+    gradable = [student for student in students if not taken[student][1]]
+    with tqdm(total=len(gradable), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
+        errors = pool.grade_all(out, gradable, jobs, SUBMISSION_TIMEOUT, on_done=lambda *_: bar.update(),
                                 while_starting=lambda: course.register_assignment(out))
+    refused = {student: f"could not be graded: {error}" for student, (_, error) in taken.items() if error}
+    _add_students(out, refused)
+    errors.update(refused)
     tests = _source_tests(out)
     gradebook = read_gradebook(out, students)
-    outcomes = [_outcome(out, student, errors[student], gradebook, tests) for student in students]
-    outcomes += [Outcome(name, 0.0, sum(p for _, p, _ in tests),
+    outcomes = [_outcome(out, student, errors[student], gradebook, tests, taken[student][0]) for student in students]
+    outcomes += [Outcome(intake.shown(name), 0.0, sum(p for _, p, _ in tests),
                          "could not be graded: the folder name is not a usable student id "
                          "(letters, digits, _ . @ - only)", error="invalid id") for name in rejected]
-    _write_reports(out, outcomes)
+    _write_reports(out, outcomes, warning)
     _write_grades(out, outcomes, _export(out))
     return outcomes
 
@@ -208,11 +248,13 @@ def main(args):
     try:
         outcomes = grade(args.submissions, args.out, jobs=args.jobs, db_url=args.db_url,
                          cell_timeout=args.cell_timeout, check_timeout=args.check_timeout,
-                         shard=parse_shard(args.shard))
+                         shard=parse_shard(args.shard), insecure=args.insecure)
     except course.CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print_table(outcomes)
+    if sandbox_status(args.insecure):
+        print(f"\n{sandbox_status(args.insecure)}")
     out = Path(args.out)
     print(f"\nwrote {out / 'grades.csv'}, {out / 'reports'}/<student>.json and the feedback in {out / 'feedback'}")
     return 0

@@ -13,6 +13,8 @@ manager also waits for a kernel's start and end by events, where jupyter_client
 waits a fixed 0.2 s for the one and polls every 0.1 s for the other.
 """
 import os
+import shutil
+import tempfile
 import time
 import uuid
 from queue import Empty
@@ -20,6 +22,7 @@ from queue import Empty
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import DottedObjectName, Type
 
 from . import forking, sandbox
@@ -91,10 +94,23 @@ class ForkingKernelManager(AsyncKernelManager):
     client_factory = Type(ReadyKernelClient, klass=AsyncKernelClient, config=True)
 
     async def _async_pre_start_kernel(self, **kw):
+        if self.transport == "ipc" and not self.connection_file:
+            # The sandbox has no network: the kernel's sockets are files, in a folder of this kernel's own
+            # with its connection file, which the sandbox shows it writable (--connection-file). Without
+            # this, jupyter_client would put the connection file in /tmp and the sockets in the kernel's cwd.
+            os.makedirs(jupyter_runtime_dir(), exist_ok=True)
+            self._folder = tempfile.mkdtemp(prefix="kernel-", dir=jupyter_runtime_dir())
+            self.connection_file = os.path.join(self._folder, "connection.json")
+            self.ip = os.path.join(self._folder, "ipc")
         if self.provisioner is None and forking.available():
             self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
             self.provisioner = ForkedProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
         return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart)
+        if not restart and getattr(self, "_folder", None):
+            shutil.rmtree(self._folder, ignore_errors=True)
 
     async def _async_wait(self, pollinterval=0.1):
         process = getattr(self.provisioner, "process", None)

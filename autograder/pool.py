@@ -11,8 +11,10 @@ import json
 import os
 import queue
 import signal
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 
 from . import course
@@ -30,15 +32,16 @@ class Worker:
     def __init__(self, out, name, command=None):
         self.out, self.name = out, name
         self.command = command or [sys.executable, "-m", "autograder.worker", str(out)]
-        self.process = None
+        self.process = self.runtime = None
         self.lines = queue.Queue()
 
     def start(self):
         """Start the worker process and wait until it is ready; raises WorkerFailed."""
         env = course.nbgrader_env(self.out)
-        runtime = self.out / ".runtime" / self.name
-        runtime.mkdir(parents=True, exist_ok=True)
-        env["JUPYTER_RUNTIME_DIR"] = str(runtime)
+        # Kernels' connection files, and their ipc:// sockets beside them: a short path, since a socket's
+        # path may have at most 107 bytes, and one of this worker's own (the sandbox shows it to the kernel).
+        self.runtime = tempfile.mkdtemp(prefix=f"bn-{self.name}-", dir="/tmp" if os.path.isdir("/tmp") else None)
+        env["JUPYTER_RUNTIME_DIR"] = self.runtime
         log = (self.out / "logs" / f"{self.name}.log").open("a")
         self.process = subprocess.Popen(self.command, cwd=self.out,
                                         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
@@ -89,20 +92,22 @@ class Worker:
         """End the worker: at once (it failed), or once it has finished what it is doing (graceful)."""
         if self.process is None:
             return
-        if graceful:
-            try:
-                self.process.stdin.close()
-                self.process.wait(timeout=30)
-                self.process = None
-                return
-            except (OSError, ValueError, subprocess.TimeoutExpired):
-                pass
         try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait()
-        self.process = None
+            if graceful:
+                try:
+                    self.process.stdin.close()
+                    self.process.wait(timeout=30)
+                    return
+                except (OSError, ValueError, subprocess.TimeoutExpired):
+                    pass
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.process.wait()
+        finally:
+            self.process = None
+            shutil.rmtree(self.runtime, ignore_errors=True)
 
 
 def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None, command=None,

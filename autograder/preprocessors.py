@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import DeadKernelError
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
-from traitlets import Integer, List, Unicode
+from traitlets import Bool, Integer
 
 from .trusted import CHECKS
 from .trusted.probe_runner import run_trusted_checks
@@ -84,14 +84,15 @@ def verdict_outputs(verdict, points):
 class TrustedChecks(NbGraderPreprocessor):
     """Score the graded test cells from the trusted checks (see autograder.trusted)."""
 
-    hide = List(Unicode(), help="directories the student's code must not see (the course folder)").tag(config=True)
+    insecure = Bool(False, help="run the probe without the sandbox's namespaces where they are missing "
+                                "(grade --insecure)").tag(config=True)
     memory_mb = Integer(3072, help="address-space limit of the student's process").tag(config=True)
     check_timeout = Integer(60, help="seconds for each check").tag(config=True)
 
     def preprocess(self, nb, resources):
         directory = Path(resources["metadata"]["path"]).resolve()
         cells = {_grade_id(c): c for c in nb.cells if _grade_id(c) in CHECKS}
-        verdicts = run_trusted_checks(directory, list(cells), hide=self.hide, memory_mb=self.memory_mb,
+        verdicts = run_trusted_checks(directory, list(cells), insecure=self.insecure, memory_mb=self.memory_mb,
                                       check_timeout=self.check_timeout)
         for grade_id, cell in cells.items():
             kept = [o for o in cell.outputs if o.output_type == "stream" and o.get("name") == "stdout"]

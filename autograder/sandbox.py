@@ -1,39 +1,62 @@
-"""Run a student's code where it cannot reach the solution, the gradebook or other students.
+"""Run a student's code where it sees nothing of the host but what it needs, and dies whole.
 
-    python -I autograder/sandbox.py [--expose DIR] [--hide DIR] [--memory-mb N] [--cpu-seconds N] -- COMMAND...
+    python -I autograder/sandbox.py [--expose DIR] [--writable DIR] [--readable FILE]
+                                    [--memory-mb N] [--cpu-seconds N] [--processes N] [--insecure] -- COMMAND...
 
-runs COMMAND in the current directory with:
-- resource limits: address space (memory), CPU time, file size, open files, processes;
-- when started as root on Linux: a private mount namespace in which the repository's
-  solution and tests, the course folder (all but the exposed directories) and /tmp are
-  hidden behind empty in-memory file systems, no network, and a user id of its own,
-  different for every sandbox, so one student's code cannot signal another's;
-- a clean environment (no PYTHONPATH, HOME in the private /tmp, one BLAS thread) with
-  CS231N_STYLE_GRADING=1.
+runs COMMAND in the current directory, in Linux namespaces of its own (with or without
+root: an ordinary user gets them through an unprivileged user namespace):
+
+- a PID namespace: COMMAND is process 1 there; everything it starts dies with it, and
+  no process of the host or of another student is visible or can be signalled;
+- a network namespace with only an unconfigured loopback: no connection to anything,
+  the host's loopback (the gradebook's database) included;
+- a mount namespace whose root holds only an allow-list: the system's programs and
+  libraries, the Python installation and virtual environment (read-only), the exposed
+  folders (read-only: by default the current one), the writable ones, a private /tmp,
+  /var/tmp and /dev/shm, a few devices and its own /proc. Nothing else of the host:
+  no repository, no course folder, no other student, no home folder;
+- IPC and host-name namespaces of its own;
+- as root, a user id of its own (UID_BASE + the pid of the process that waits for the
+  sandbox, which stays alive until every process of the sandbox has ended, so no two
+  live sandboxes share one); as an ordinary user, the grader's own user id, with every
+  capability dropped;
+- resource limits (address space, CPU time, file size, open files; processes, as root)
+  and a clean environment (environment()).
+
+Where namespaces cannot be had (a kernel without unprivileged user namespaces, a
+container that forbids them), the sandbox refuses to run, unless told --insecure: then
+only the limits apply and it says so on stderr.
 
 Start it with launcher() + [options, "--", command...]: as a script, with -I, so that
 it imports nothing from the folder it starts in, where a submission may have put an
-argparse.py of its own (it runs as root before it hides anything).
-
-Without root (an instructor's laptop, say) only the limits apply, and the grader says
-so once: the student's code can then read what the grader's user can.
+argparse.py of its own. autograder/forkserver.py calls enter() in a forked child instead.
 """
 import argparse
 import ctypes
-import ctypes.util
 import os
 import resource
+import select
+import signal
+import socket
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-# What students must never read: the reference, the source notebook, the tests, the history.
-REPOSITORY_SECRETS = ("autograder", "source", "tests", ".git")
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
+CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_REC, MS_PRIVATE, MS_RELATIME = 1024, 2048, 4096, 16384, 1 << 18, 1 << 21
+MNT_DETACH = 2
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+UID_BASE = 200_000  # as root: sandbox user ids are UID_BASE + a live pid, so never shared by two live sandboxes
 
-CLONE_NEWNS = 0x00020000
-CLONE_NEWNET = 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
-UID_BASE = 200_000  # sandbox user ids: UID_BASE + (launcher pid mod 100000)
+# What every sandbox sees of the host, read-only, where it exists.
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache", "/etc/ld.so.conf",
+          "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf")
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
+PRIVATE = {"/tmp": "size=256m,mode=1777", "/var/tmp": "size=64m,mode=1777", "/dev/shm": "size=64m,mode=1777"}
+INSECURE_WARNING = ("the sandbox is not isolated: Linux namespaces are not available here, so the student's code "
+                    "runs with the grader's user and can read what it can read; only resource limits apply")
 
 
 def launcher():
@@ -41,70 +64,178 @@ def launcher():
     return [sys.executable, "-I", str(Path(__file__).resolve())]
 
 
+class _Libc:
+    def __init__(self):
+        self.lib = ctypes.CDLL(None, use_errno=True)
+        self.lib.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
+        self.lib.umount2.argtypes = (ctypes.c_char_p, ctypes.c_int)
+
+    def call(self, what, result):
+        if result != 0:
+            errno = ctypes.get_errno()
+            raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+    def unshare(self, flags):
+        self.call("unshare", self.lib.unshare(flags))
+
+    def mount(self, source, target, fstype, flags, data=None):
+        self.call(f"mount {target}", self.lib.mount(source and source.encode(), str(target).encode(),
+                                                   fstype and fstype.encode(), flags, data and data.encode()))
+
+    def pivot_root(self, new_root, put_old):
+        number = SYS_PIVOT_ROOT.get(os.uname().machine)
+        if number is None:
+            raise OSError(f"pivot_root: unknown system call number on {os.uname().machine}")
+        self.call("pivot_root", self.lib.syscall(number, str(new_root).encode(), str(put_old).encode()))
+
+    def umount(self, target):
+        self.call(f"umount {target}", self.lib.umount2(str(target).encode(), MNT_DETACH))
+
+    def prctl(self, option, value):
+        self.call("prctl", self.lib.prctl(option, ctypes.c_ulong(value), 0, 0, 0))
+
+    def drop_capabilities(self):
+        """Clear every capability (those an unprivileged user holds in its own user namespace)."""
+        header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this process
+        data = (ctypes.c_uint32 * 6)()
+        self.call("capset", self.lib.capset(header, data))
+        for cap in range(64):
+            self.lib.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP; fails harmlessly past the last capability
+
+
+def _namespace_flags():
+    flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+    return flags if os.geteuid() == 0 else flags | CLONE_NEWUSER
+
+
+_available = None
+
+
 def isolation_available():
-    """True where the sandbox can hide files and switch user (root on Linux)."""
-    return sys.platform.startswith("linux") and os.geteuid() == 0
-
-
-def _libc():
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
-    return libc
-
-
-def _check(result, what):
-    if result != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, f"{what}: {os.strerror(errno)}")
-
-
-def _mount(libc, source, target, fstype, flags, data=None):
-    _check(libc.mount(source and source.encode(), str(target).encode(), fstype and fstype.encode(), flags,
-                      data and data.encode()), f"mount {target}")
-
-
-def _isolate(expose, hide, network):
-    """Enter a private mount (and network) namespace and hide `hide`, keeping `expose` visible."""
-    libc = _libc()
-    _check(libc.unshare(CLONE_NEWNS | (0 if network else CLONE_NEWNET)), "unshare")
-    _mount(libc, None, "/", None, MS_REC | MS_PRIVATE)
-    # Keep the exposed directories reachable through a private mount before hiding their parents.
-    keep = Path("/run") if Path("/run").is_dir() else Path("/mnt")
-    _mount(libc, "tmpfs", keep, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-    saved = []
-    for i, path in enumerate(expose):
-        spot = keep / f"expose{i}"
-        spot.mkdir()
-        _mount(libc, str(path), spot, None, MS_BIND | MS_REC)
-        saved.append((spot, path))
-    for path in sorted(hide, key=lambda p: len(p.parts)):
-        if path.is_dir():
-            _mount(libc, "tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=256m,mode=1777")
-    for spot, path in saved:
-        path.mkdir(parents=True, exist_ok=True)  # inside a hiding tmpfs, if it was hidden
-        _mount(libc, str(spot), path, None, MS_BIND | MS_REC)
-
-
-def _first_closed_ancestor(path):
-    """The outermost ancestor of path that other users cannot traverse, or None."""
-    for ancestor in reversed(path.parents):
-        if not ancestor.stat().st_mode & 0o001:
-            return ancestor
-    return None
+    """True where the sandbox gets its namespaces (tried once per process, in a throwaway child)."""
+    global _available
+    if _available is None:
+        if not sys.platform.startswith("linux"):
+            _available = False
+        else:
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    _Libc().unshare(_namespace_flags())
+                    os._exit(0)
+                except BaseException:
+                    os._exit(1)
+            _available = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
+    return _available
 
 
 def _python_paths():
-    """(hide, expose): the Python installation and the virtual environment must stay reachable.
+    """The Python installation and the virtual environment, as the paths the interpreter uses and their targets.
 
-    Either may live where the sandbox hides things (a clone under /tmp) or under a home
-    directory other users cannot enter (pyenv in /root, say): such a home is hidden, and
-    the installations alone are exposed again. The project installs no code of its own
-    into the environment (pyproject.toml), so exposing it reveals no solution.
+    The project installs no code of its own into the environment (pyproject.toml), so
+    showing it reveals no solution.
     """
-    prefixes = sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
-    closed = {ancestor for ancestor in map(_first_closed_ancestor, prefixes) if ancestor}
-    return sorted(closed), prefixes
+    paths = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).parent}
+    return sorted({p for path in paths for p in (path.absolute(), path.resolve())})
+
+
+def _map_own_user():
+    """In a new user namespace: be the same user and group as outside (all an ordinary user may map)."""
+    uid, gid = os.geteuid(), os.getegid()
+    Path("/proc/self/setgroups").write_text("deny")
+    Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+    Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+
+
+# statvfs's flags of a mount, and the mount flags that keep them: a user namespace may not drop them.
+_KEPT_FLAGS = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+               (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME))
+
+
+def _bind(libc, source, target, writable):
+    """Bind `source` (a path under the old root) at `target`, read-only unless writable, never setuid."""
+    if source.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch()
+    libc.mount(str(source), target, None, MS_BIND | MS_REC)
+    kept = os.statvfs(target).f_flag
+    flags = MS_BIND | MS_REMOUNT | MS_NOSUID | (0 if writable else MS_RDONLY)
+    flags |= sum(flag for st, flag in _KEPT_FLAGS if kept & st)
+    libc.mount(None, target, None, flags)
+
+
+def _build_root(libc, view):
+    """Make a root that holds only the view, and enter it; the host's root is gone from this namespace.
+
+    As bubblewrap does: a scratch tmpfs becomes the root first, with the host's root under
+    /old, so that the view's sources stay reachable (a clone under /tmp, say) while the
+    view is built in /new; then /new becomes the root and the scratch and /old are let go.
+    """
+    libc.mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    os.mkdir("/tmp/old")
+    os.mkdir("/tmp/new")
+    libc.pivot_root("/tmp", "/tmp/old")
+    os.chdir("/")
+    new, old = Path("/new"), Path("/old")
+    libc.mount("tmpfs", new, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
+    mounts = [(Path(path), "tmpfs", options) for path, options in PRIVATE.items()]
+    mounts += [(path, "read-only", None) for path in view["read_only"]]
+    mounts += [(path, "writable", None) for path in view["writable"]]
+    mounts += [(Path(path), "device", None) for path in DEVICES]
+    # Parents before what is mounted inside them (a clone under /tmp needs the private /tmp first).
+    for path, kind, options in sorted(mounts, key=lambda m: (len(m[0].parts), str(m[0]))):
+        target, source = new / path.relative_to("/"), old / path.relative_to("/")
+        if kind == "tmpfs":
+            target.mkdir(parents=True, exist_ok=True)
+            libc.mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
+        elif source.is_symlink():  # /bin -> usr/bin, /etc/localtime -> /usr/share/zoneinfo/...: the same link
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(os.readlink(source))
+        else:
+            _bind(libc, source, target, writable=kind != "read-only")
+    for link, points_to in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
+                            ("stderr", "/proc/self/fd/2")):
+        (new / "dev" / link).symlink_to(points_to)
+    (new / "proc").mkdir()
+    # A new /proc shows this PID namespace only; the kernel allows it while the host's /proc is in view.
+    libc.mount("proc", new / "proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    libc.umount(old)
+    (new / "scratch").mkdir()
+    libc.pivot_root(new, new / "scratch")
+    os.chdir("/")
+    libc.umount("/scratch")
+    os.rmdir("/scratch")
+    libc.mount(None, "/", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _existing(paths):
+    return [Path(p) for p in paths if os.path.lexists(p)]
+
+
+def _wait_for(child):
+    """In the process that started the sandbox: pass signals on to it, wait, and end as it ended. Never returns.
+
+    Until it ends it holds the write end of a pipe whose read end process 1 watches.
+    """
+    # Process 1 of a PID namespace ignores the signals it has no handler for: an interrupt is passed on
+    # (a kernel handles SIGINT), a request to end ends the whole namespace.
+    for signum in (signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(signum, lambda signum, _: os.kill(child, signum))
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(signum, lambda signum, _: os.kill(child, signal.SIGKILL))
+    while True:
+        try:
+            _, status = os.waitpid(child, 0)
+            break
+        except InterruptedError:
+            continue
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:  # killed by a signal: end the same way, so that the grader sees what happened
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code if code >= 0 else 1)
 
 
 def _limit(memory_mb, cpu_seconds, processes=None):
@@ -117,7 +248,8 @@ def _limit(memory_mb, cpu_seconds, processes=None):
 
 
 def _hand_over(files, command, uid):
-    """Write files (read before hiding) into the private /tmp for the sandbox user; returns the command using them."""
+    """Write files (read before the view was built) into the private /tmp for the sandbox user; returns the
+    command using them."""
     for path, data in files.items():
         copy = Path("/tmp") / path.name
         copy.write_bytes(data)
@@ -127,16 +259,10 @@ def _hand_over(files, command, uid):
     return command
 
 
-def _drop_privileges(uid):
-    os.setgroups([])
-    os.setgid(uid)
-    os.setuid(uid)
-
-
 def environment():
     """The environment of the sandboxed command: a few of this one's variables and the sandbox's own."""
-    # The variable's name is cs231n_style.autograding.GRADING_ENV, written out: the sandbox runs as
-    # root in the submission's folder and must not import anything a student could have shadowed.
+    # The variable's name is cs231n_style.autograding.GRADING_ENV, written out: the sandbox runs in the
+    # submission's folder and must not import anything a student could have shadowed.
     keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TERM")}
     return {**keep, "HOME": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython",
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -149,52 +275,107 @@ def environment():
 def parser():
     p = argparse.ArgumentParser(prog="python -I autograder/sandbox.py", description=__doc__.splitlines()[0])
     p.add_argument("--expose", action="append", default=[], type=Path,
-                   help="a directory that stays visible (default: the current directory)")
-    p.add_argument("--hide", action="append", default=[], type=Path, help="a directory to hide")
-    p.add_argument("--memory-mb", type=int, default=3072, help="address-space limit (default 3072)")
-    p.add_argument("--cpu-seconds", type=int, default=600, help="CPU-time limit (default 600)")
-    p.add_argument("--processes", type=int, default=256, help="processes and threads of the sandbox user")
-    p.add_argument("--network", action="store_true", help="keep the network (kernels talk to the grader over it)")
+                   help="a directory that stays visible, read-only (default: the current directory)")
+    p.add_argument("--writable", action="append", default=[], type=Path,
+                   help="a directory that stays visible and writable (a kernel's sockets); as root, given to "
+                        "the sandbox's user")
     p.add_argument("--readable", action="append", default=[], type=Path,
                    help="a file the command needs (a kernel's connection file): copied into the sandbox's "
                         "/tmp for the sandbox user, and its path in the command replaced by the copy's")
+    p.add_argument("--connection-file", type=Path,
+                   help="a kernel's connection file: handed over as --readable is, and its folder (where the "
+                        "kernel's ipc:// sockets go) is writable")
+    p.add_argument("--memory-mb", type=int, default=3072, help="address-space limit (default 3072)")
+    p.add_argument("--cpu-seconds", type=int, default=600, help="CPU-time limit (default 600)")
+    p.add_argument("--processes", type=int, default=256, help="processes and threads of the sandbox user (as root)")
+    p.add_argument("--insecure", action="store_true",
+                   help="where namespaces are not available, run with the limits alone instead of refusing")
     p.add_argument("command", nargs=argparse.REMAINDER)
     return p
+
+
+def _parse(argv):
+    p = parser()
+    args = p.parse_args(argv)
+    args.command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not args.command:
+        p.error("command: expected a command after --")
+    for name in ("memory_mb", "cpu_seconds", "processes"):
+        if getattr(args, name) <= 0:
+            p.error(f"--{name.replace('_', '-')}: expected a positive number, got {getattr(args, name)}")
+    if args.connection_file:
+        args.readable.append(args.connection_file)
+        args.writable.append(args.connection_file.parent)
+    for option, paths in (("--expose", args.expose), ("--writable", args.writable)):
+        for path in paths:
+            if not path.is_dir():
+                p.error(f"{option}: {path} is not a directory")
+    for path in args.writable:  # as root it is given to the sandbox's user: never a shared folder such as /tmp
+        info = path.lstat()
+        if path.is_symlink() or info.st_uid != os.geteuid() or info.st_mode & 0o077:
+            p.error(f"--writable: {path} must be a folder of this user's own that nobody else may enter "
+                    "(mode 0700), as tempfile.mkdtemp makes")
+    return args
 
 
 def enter(argv):
     """Put this process in the sandbox that `argv` (the options, "--", the command) describes.
 
-    Returns (command, environment) to run there: the command with the readable files'
-    paths replaced by their private copies. Raises SystemExit on bad options.
+    Returns (command, environment) to run there, in the sandbox's process 1: the command
+    with the readable files' paths replaced by their private copies. The calling process
+    itself stays outside, waits for the sandbox and ends as its process 1 ends: enter()
+    returns only inside. Raises SystemExit on bad options, or where the sandbox cannot be
+    had and --insecure was not given.
     """
-    p = parser()
-    args = p.parse_args(argv)
-    command = args.command[1:] if args.command[:1] == ["--"] else args.command
-    if not command:
-        p.error("command: expected a command after --")
-    for name in ("memory_mb", "cpu_seconds", "processes"):
-        if getattr(args, name) <= 0:
-            p.error(f"--{name.replace('_', '-')}: expected a positive number, got {getattr(args, name)}")
+    args = _parse(argv)
     cwd = Path.cwd()
-    expose = [path.resolve() for path in (args.expose or [cwd])]
-    for path in expose:
-        if not path.is_dir():
-            p.error(f"--expose: {path} is not a directory")
-    hide = [ROOT / name for name in REPOSITORY_SECRETS] + [path.resolve() for path in args.hide]
-    python_hide, python_expose = _python_paths()
-    hide += python_hide
-    expose += python_expose
-    uid = UID_BASE + os.getpid() % 100_000
-    readable = {path: path.read_bytes() for path in args.readable}  # read now: they may be hidden next
-    isolated = isolation_available()
-    if isolated:  # before the limits: mounting needs root
-        _isolate(expose, hide, args.network)
-        os.chdir(cwd)
-    _limit(args.memory_mb, args.cpu_seconds, args.processes if isolated else None)
-    if isolated:
+    command = args.command
+    readable = {path: path.read_bytes() for path in args.readable}  # read now: they are out of view next
+    if not isolation_available():
+        if not args.insecure:
+            sys.exit(f"sandbox: {INSECURE_WARNING}; refusing to run (--insecure runs with the limits alone)")
+        print(f"sandbox: warning: {INSECURE_WARNING}", file=sys.stderr)
+        _limit(args.memory_mb, args.cpu_seconds)
+        os.makedirs("/tmp/matplotlib", exist_ok=True)
+        return command, environment()
+    root = os.geteuid() == 0
+    uid = UID_BASE + os.getpid() if root else os.geteuid()
+    view = {"read_only": _existing(SYSTEM) + _python_paths() + [p.resolve() for p in (args.expose or [cwd])],
+            "writable": [p.resolve() for p in args.writable]}
+    libc = _Libc()
+    if not root:
+        libc.unshare(CLONE_NEWUSER)
+        _map_own_user()
+    libc.unshare(_namespace_flags() & ~CLONE_NEWUSER)
+    parent_alive, alive_write = os.pipe()
+    child = os.fork()
+    if child:
+        os.close(parent_alive)
+        _wait_for(child)
+    # Process 1 of the new PID namespace: it dies when the waiting process dies, and all of the
+    # namespace with it.
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    os.close(alive_write)
+    if select.select([parent_alive], [], [], 0)[0]:  # the waiting process died before prctl took hold
+        os._exit(1)
+    os.setsid()  # out of the waiting process's group: the grader's signals reach us through it, once
+    libc.mount(None, "/", None, MS_REC | MS_PRIVATE)
+    if root:
+        for path in view["writable"]:
+            os.chown(path, uid, uid)
+    _build_root(libc, view)
+    socket.sethostname("sandbox")
+    os.chdir(cwd)
+    if root:
         command = _hand_over(readable, command, uid)
-        _drop_privileges(uid)
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)  # from root to an unprivileged user: every capability goes
+    else:
+        command = _hand_over(readable, command, uid)
+        libc.drop_capabilities()
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1)
+    _limit(args.memory_mb, args.cpu_seconds, args.processes if root else None)
     os.makedirs("/tmp/matplotlib", exist_ok=True)
     return command, environment()
 

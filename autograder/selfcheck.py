@@ -37,7 +37,8 @@ def check(folder, stream=sys.stdout):
                                 "a copy of the release folder)")
     points, manual = test_points()
     print(f"Checking {folder / 'cs231n_style' / 'layers.py'} ...", file=stream, flush=True)
-    verdicts = run_trusted_checks(folder, list(points))
+    # Your own code on your own machine: the sandbox where the system has namespaces, the limits alone elsewhere.
+    verdicts = run_trusted_checks(folder, list(points), insecure=True)
     width = max(len(gid) for gid in points)
     score = 0.0
     for grade_id, maximum in points.items():

@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import intake
 from .caches import keep_between_students
 from .lean_imports import skip_unused_imports
 from .release import ASSIGNMENT
@@ -73,6 +74,7 @@ def grade_one(api, out, student):
     if not result["success"]:
         return (f"could not be graded: nbgrader failed {ATTEMPTS} times ({_failure_line(result)}); "
                 f"see logs/{student}.autograde.log")
+    intake.remove_links(out / "autograded" / student / ASSIGNMENT)  # the feedback step copies what is there
     feedback = api.generate_feedback(ASSIGNMENT, student, force=True)
     if not feedback["success"]:
         (out / "logs" / f"{student}.feedback.log").write_text((feedback.get("log") or "") + feedback.get("error", ""))

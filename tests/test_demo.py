@@ -10,6 +10,7 @@ import pytest
 from autograder.samples import SAMPLES
 
 ROOT = Path(__file__).resolve().parent.parent
+GRADED = [s for s in SAMPLES if not s.expect.refused]  # the others are refused before anything of them runs
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,8 @@ def test_grades_csv_has_a_row_for_every_sample(demo):
 
 def test_feedback_exists_and_hides_the_hidden_tests(demo):
     out, _ = demo
-    for sample in SAMPLES:
+    assert sorted(p.name for p in (out / "course" / "feedback").iterdir()) == sorted(s.name for s in GRADED)
+    for sample in GRADED:
         html = out / "course" / "feedback" / sample.name / "batchnorm_backward" / "batchnorm_backward.html"
         assert html.is_file(), sample.name
         text = html.read_text()
@@ -58,7 +60,7 @@ def test_gradebook_is_complete_and_consistent(demo):
     with Gradebook(f"sqlite:///{out / 'course' / 'gradebook.db'}", "batchnorm-backward") as gradebook:
         assert sorted(s.id for s in gradebook.students) == sorted(s.name for s in SAMPLES)
         counts = set()
-        for sample in SAMPLES:
+        for sample in GRADED:
             submission = gradebook.find_submission("batchnorm_backward", sample.name)
             grades = [g for nb in submission.notebooks for g in nb.grades]
             counts.add(len(grades))
@@ -76,7 +78,7 @@ def test_parallel_workers_leave_the_sqlite_gradebook_intact(demo):
     assert workers == ["worker-1.log", "worker-2.log"]  # both workers graded
     graded = [line.split(":")[0] for w in workers for line in (out / "course" / "logs" / w).read_text().splitlines()
               if line.split(":")[0] in {s.name for s in SAMPLES}]
-    assert sorted(graded) == sorted(s.name for s in SAMPLES)  # each sample once, by one of the workers
+    assert sorted(graded) == sorted(s.name for s in GRADED)  # each sample once, by one of the workers
 
 
 def test_a_flood_of_output_is_capped(demo):
@@ -84,3 +86,18 @@ def test_a_flood_of_output_is_capped(demo):
     notebook = out / "course" / "autograded" / "huge_output" / "batchnorm_backward" / "batchnorm_backward.ipynb"
     assert notebook.stat().st_size < 3_000_000  # 20 MB printed at import
     assert "dropped by the autograder" in notebook.read_text()
+
+
+def test_no_link_of_a_submission_is_followed(demo):
+    out, _ = demo
+    course = out / "course"
+    for path in course.rglob("*"):
+        assert not path.is_symlink(), path
+    for sample in ("links_to_solution", "links_to_other_student", "links_notebook", "hard_link_from_outside"):
+        assert not (course / "submitted" / sample).exists() and not (course / "autograded" / sample).exists()
+    # the link to a root-only file: neither its target's content nor a copy of it reaches the feedback
+    secret = course / "feedback" / "links_secret_file" / "batchnorm_backward" / "cs231n_style" / "notes.txt"
+    assert not secret.exists() and not (course / "autograded" / "links_secret_file" / "batchnorm_backward"
+                                        / "cs231n_style" / "notes.txt").exists()
+    report = json.loads((course / "reports" / "links_secret_file.json").read_text())
+    assert report["refused"] == ["cs231n_style/notes.txt: a symbolic link, and only regular files and folders are graded"]

@@ -23,4 +23,6 @@ def write_submissions(target, samples=SAMPLES):
             nb = nbformat.read(folder / NOTEBOOK, as_version=4)
             sample.notebook(nb)
             nbformat.write(nb, folder / NOTEBOOK)
+        if sample.files:
+            sample.files(folder)
     return target

@@ -7,6 +7,7 @@ test must score full marks), or zero for every automatic test, and a phrase
 its diagnosis must contain.
 """
 import inspect
+import os
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -30,6 +31,7 @@ class Expect:
     - zero: every automatic test scores 0 (lost and may_lose are then ignored)
     - diagnosis: a phrase the sample's diagnosis in grades.csv must contain
     - needs_isolation: the expectation holds only where the sandbox can hide files (root on Linux)
+    - refused: the submission is refused as a whole before anything of it runs (zero, no feedback)
     """
 
     lost: tuple = ()
@@ -37,6 +39,7 @@ class Expect:
     zero: bool = False
     diagnosis: str = ""
     needs_isolation: bool = False
+    refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class Sample:
     layers: Callable[[], str]
     expect: Expect
     notebook: Optional[Callable] = None  # edits the notebook (an nbformat node) in place
+    files: Optional[Callable] = None  # edits the written student folder (a Path) in place: links, odd files
 
 
 def _solution_with(*replacements):
@@ -144,6 +148,44 @@ _PATCH_PROBE = '''
 import cs231n_style.probe as _probe
 _probe.run_requests = lambda layers, requests: [{"forward": {"out": None}} for _ in requests]
 '''
+
+def _symlink(relative, target):
+    """A files edit: replace the file at `relative` inside the student folder by a symbolic link to `target`."""
+    def edit(folder):
+        path = folder / relative
+        path.unlink(missing_ok=True)
+        path.symlink_to(target)
+    return edit
+
+
+def _hard_link_from_outside(folder):
+    """layers.py as a hard link to a copy of the solution outside the student's folder."""
+    outside = folder.parent / ".outside" / folder.name
+    outside.mkdir(parents=True, exist_ok=True)
+    (outside / "layers.py").write_text(solution_text())
+    (folder / "cs231n_style" / "layers.py").unlink()
+    os.link(outside / "layers.py", folder / "cs231n_style" / "layers.py")
+
+
+def _fifo(folder):
+    os.mkfifo(folder / "cs231n_style" / "results.fifo")  # copying it naively waits forever for a writer
+
+
+def _sparse_file(folder):
+    with open(folder / "data.bin", "wb") as f:  # 1 GiB that takes no disk space
+        f.truncate(1 << 30)
+
+
+def _many_files(folder):
+    junk = folder / "junk"
+    junk.mkdir()
+    for i in range(2000):
+        (junk / f"{i:04}.txt").touch()
+
+
+# The course's source folder (the solution, the instructor's notebook), from a submission's copy in the
+# course folder (course/submitted/<student>/batchnorm_backward/).
+_COURSE_SOURCE = "../../../source/batchnorm_backward/"
 
 SAMPLES = (
     Sample("correct_reference", "correct: the reference solution",
@@ -246,4 +288,25 @@ SAMPLES = (
            notebook=_delete_backward_tests),
     Sample("broken_notebook_state", "correct, but a stray notebook cell deletes `layers`",
            solution_text, Expect(diagnosis="all tests passed"), notebook=_break_the_kernel_state),
+    Sample("links_to_solution", "layers.py is a symbolic link to the solution in the course folder",
+           student_text, Expect(zero=True, refused=True, diagnosis="cs231n_style/layers.py: a symbolic link"),
+           files=_symlink("cs231n_style/layers.py", "../" + _COURSE_SOURCE + "cs231n_style/layers.py")),
+    Sample("links_to_other_student", "layers.py is a symbolic link to another student's layers.py",
+           student_text, Expect(zero=True, refused=True, diagnosis="cs231n_style/layers.py: a symbolic link"),
+           files=_symlink("cs231n_style/layers.py", "../../correct_reference/cs231n_style/layers.py")),
+    Sample("links_notebook", "the notebook is a symbolic link to the source notebook, with the instructor's answers",
+           solution_text, Expect(zero=True, refused=True, diagnosis="batchnorm_backward.ipynb: a symbolic link"),
+           files=_symlink("batchnorm_backward.ipynb", _COURSE_SOURCE + "batchnorm_backward.ipynb")),
+    Sample("hard_link_from_outside", "layers.py is a hard link to a copy of the solution outside the folder",
+           student_text, Expect(zero=True, refused=True, diagnosis="a hard link to a file outside the submission"),
+           files=_hard_link_from_outside),
+    Sample("links_secret_file", "correct, with an extra file that is a symbolic link to a root-only file",
+           solution_text, Expect(diagnosis="cs231n_style/notes.txt: a symbolic link"),
+           files=_symlink("cs231n_style/notes.txt", "/etc/shadow")),
+    Sample("fifo_in_submission", "correct, with a FIFO among the helpers",
+           solution_text, Expect(diagnosis="cs231n_style/results.fifo: a FIFO"), files=_fifo),
+    Sample("huge_sparse_file", "correct, with a 1 GiB file beside the notebook",
+           solution_text, Expect(diagnosis="data.bin: 1073741824 bytes, more than"), files=_sparse_file),
+    Sample("many_files", "correct, with 2,000 empty files in a folder of its own",
+           solution_text, Expect(diagnosis="past the 500 files and folders"), files=_many_files),
 )

@@ -31,15 +31,14 @@ def _failed(message, check_ids):
     return {check_id: Verdict(0.0, [f"✗ {message}"], message) for check_id in check_ids}
 
 
-def _sandbox_args(directory, hide, memory_mb):
-    hide_args = [arg for path in hide for arg in ("--hide", str(path))]
-    return ["--expose", str(directory), *hide_args, "--memory-mb", str(memory_mb),
+def _sandbox_args(directory, insecure, memory_mb):
+    return ["--expose", str(directory), *(["--insecure"] if insecure else []), "--memory-mb", str(memory_mb),
             "--", sys.executable, "-m", "cs231n_style.probe"]
 
 
-def _start(directory, hide, memory_mb):
+def _start(directory, insecure, memory_mb):
     """The probe, in the sandbox, with pipes as its stdin and stdout: forked where that is possible."""
-    args = _sandbox_args(directory, hide, memory_mb)
+    args = _sandbox_args(directory, insecure, memory_mb)
     if forking.available():
         return forking.spawn(args, directory, pipes=True)
     return subprocess.Popen([*sandbox.launcher(), *args], cwd=directory, stdin=subprocess.PIPE,
@@ -78,10 +77,10 @@ def _kill(process):
     process.wait()
 
 
-def probe(directory, requests_by_check, hide=(), memory_mb=3072, check_timeout=CHECK_TIMEOUT):
+def probe(directory, requests_by_check, insecure=False, memory_mb=3072, check_timeout=CHECK_TIMEOUT):
     """Run the probe on a submission folder; returns its decoded output or {"error": message}."""
     job = json.dumps({"checks": {cid: encode(rq) for cid, rq in requests_by_check.items()}, "timeout": check_timeout})
-    process = _start(directory, hide, memory_mb)
+    process = _start(directory, insecure, memory_mb)
     threading.Thread(target=_feed, args=(process.stdin, job.encode()), daemon=True).start()
     output = _Output(process.stdout)
     if not output.wait_for_line(IMPORT_TIMEOUT):
@@ -112,10 +111,10 @@ def _feed(stream, data):
         pass
 
 
-def run_trusted_checks(directory, check_ids, hide=(), memory_mb=3072, check_timeout=CHECK_TIMEOUT):
+def run_trusted_checks(directory, check_ids, insecure=False, memory_mb=3072, check_timeout=CHECK_TIMEOUT):
     """Probe a submission folder and judge each check; returns {check_id: Verdict}."""
     requests = {check_id: make_requests(check_id) for check_id in check_ids}
-    output = probe(directory, requests, hide, memory_mb, check_timeout)
+    output = probe(directory, requests, insecure, memory_mb, check_timeout)
     if "error" in output:
         return _failed(output["error"], check_ids)
     if "import_error" in output:
