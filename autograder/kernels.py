@@ -23,7 +23,7 @@ from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.paths import jupyter_runtime_dir
-from traitlets import DottedObjectName, Type
+from traitlets import CaselessStrEnum, DottedObjectName, Type
 
 from . import forking, sandbox
 
@@ -87,19 +87,32 @@ class ReadyKernelClient(AsyncKernelClient):
         return False
 
 
+def _socket_base():
+    """Where kernels' socket folders go: the runtime folder, unless its path leaves too little room.
+
+    A socket's path may have at most 107 bytes; a kernel's is this folder, "/kernel-XXXXXXXX/ipc-N".
+    """
+    runtime = jupyter_runtime_dir()
+    if len(os.fsencode(runtime)) <= 80:
+        os.makedirs(runtime, exist_ok=True)
+        return runtime
+    return tempfile.gettempdir() if len(os.fsencode(tempfile.gettempdir())) <= 80 else "/tmp"
+
+
 class ForkingKernelManager(AsyncKernelManager):
     """nbclient's kernel manager, with the ForkedProvisioner where this system allows it."""
 
     client_class = DottedObjectName("autograder.kernels.ReadyKernelClient", config=True)
     client_factory = Type(ReadyKernelClient, klass=AsyncKernelClient, config=True)
+    # The sandbox has no network: the kernel's sockets are files (see _async_pre_start_kernel).
+    transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
 
     async def _async_pre_start_kernel(self, **kw):
         if self.transport == "ipc" and not self.connection_file:
             # The sandbox has no network: the kernel's sockets are files, in a folder of this kernel's own
             # with its connection file, which the sandbox shows it writable (--connection-file). Without
             # this, jupyter_client would put the connection file in /tmp and the sockets in the kernel's cwd.
-            os.makedirs(jupyter_runtime_dir(), exist_ok=True)
-            self._folder = tempfile.mkdtemp(prefix="kernel-", dir=jupyter_runtime_dir())
+            self._folder = tempfile.mkdtemp(prefix="kernel-", dir=_socket_base())
             self.connection_file = os.path.join(self._folder, "connection.json")
             self.ip = os.path.join(self._folder, "ipc")
         if self.provisioner is None and forking.available():

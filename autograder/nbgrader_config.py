@@ -32,8 +32,6 @@ c.Execute.interrupt_on_timeout = True
 c.Execute.shutdown_kernel = "immediate"
 # Sandboxed kernels forked from a server that has imported ipykernel once (autograder/kernels.py).
 c.Execute.kernel_manager_class = "autograder.kernels.ForkingKernelManager"
-# The sandbox has no network: the kernel's sockets are files beside its connection file (course.write_kernelspec).
-c.KernelManager.transport = "ipc"
 
 # Feedback shows verdicts, never the source of hidden tests.
 c.GenerateFeedback.preprocessors = [

@@ -238,6 +238,13 @@ def _wait_for(child):
     os._exit(code if code >= 0 else 1)
 
 
+def _die_with_parent(libc, parent_alive):
+    """Be killed when the waiting process dies; end now if it already has (the pipe's write end closed)."""
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if select.select([parent_alive], [], [], 0)[0]:
+        os._exit(1)
+
+
 def _limit(memory_mb, cpu_seconds, processes=None):
     limits = [(resource.RLIMIT_AS, memory_mb * 1024 * 1024), (resource.RLIMIT_CPU, cpu_seconds),
               (resource.RLIMIT_FSIZE, 64 * 1024 * 1024), (resource.RLIMIT_NOFILE, 256), (resource.RLIMIT_CORE, 0)]
@@ -354,10 +361,8 @@ def enter(argv):
         _wait_for(child)
     # Process 1 of the new PID namespace: it dies when the waiting process dies, and all of the
     # namespace with it.
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     os.close(alive_write)
-    if select.select([parent_alive], [], [], 0)[0]:  # the waiting process died before prctl took hold
-        os._exit(1)
+    _die_with_parent(libc, parent_alive)
     os.setsid()  # out of the waiting process's group: the grader's signals reach us through it, once
     libc.mount(None, "/", None, MS_REC | MS_PRIVATE)
     if root:
@@ -374,6 +379,8 @@ def enter(argv):
     else:
         command = _hand_over(readable, command, uid)
         libc.drop_capabilities()
+    _die_with_parent(libc, parent_alive)  # again: a change of user clears the parent-death signal
+    os.close(parent_alive)
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1)
     _limit(args.memory_mb, args.cpu_seconds, args.processes if root else None)
     os.makedirs("/tmp/matplotlib", exist_ok=True)

@@ -3,12 +3,12 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
 import optional
 import pytest
-from jupyter_client.manager import AsyncKernelManager
 
 from autograder import course, forking, kernels, sandbox
 from autograder.samples import SAMPLES, write_submissions
@@ -19,11 +19,17 @@ ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "autograder" / "reference" / "layers.py"
 
 # Everything a notebook could notice about where it runs, as one JSON line.
-DESCRIBE = f"""
-import json, os, sys, threading
+DESCRIBE = """
+import json, os, socket, sys, threading
 import helper_of_mine
 cwd = os.getcwd()
-print(json.dumps({{
+def loopback(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        return "connected"
+    except OSError as e:
+        return type(e).__name__
+print(json.dumps({
     "cwd": cwd,
     "sys.path": [p.replace(cwd, "<cwd>") for p in sys.path],
     "environment": dict(os.environ),
@@ -31,10 +37,13 @@ print(json.dumps({{
     "flags": [sys.flags.dont_write_bytecode, sys.flags.safe_path, sys.flags.optimize, sys.flags.no_site],
     "main": __name__,
     "helper": helper_of_mine.VALUE,
-    "solution visible": os.path.exists({str(SOLUTION)!r}),
+    "solution visible": os.path.exists(SOLUTION),
     "course visible": os.path.exists(os.path.join(os.path.dirname(cwd), "other", "secret.txt")),
     "imports numpy": bool(__import__("numpy").ones(3).sum() == 3),
-}}))
+    "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+    "interfaces": sorted(name for _, name in socket.if_nameindex()),
+    "host's loopback": loopback(PORT),
+}))
 """
 
 
@@ -57,7 +66,16 @@ def course_folder(tmp_path, monkeypatch):
     return mine
 
 
-async def _describe(manager_class, cwd):
+@pytest.fixture
+def listener():
+    """A server on the host's loopback (as a PostgreSQL gradebook would be); yields its port."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]
+
+
+async def _describe(manager_class, cwd, port):
     km = manager_class(kernel_name="python3")
     await km.start_kernel(cwd=str(cwd))
     kc = km.client()
@@ -65,7 +83,8 @@ async def _describe(manager_class, cwd):
     try:
         await kc.wait_for_ready(timeout=60)
         lines = []
-        reply = await kc.execute_interactive(DESCRIBE, timeout=60,
+        code = DESCRIBE.replace("SOLUTION", repr(str(SOLUTION))).replace("PORT", str(port))
+        reply = await kc.execute_interactive(code, timeout=60,
                                              output_hook=lambda m: lines.append(m["content"].get("text", "")))
         assert reply["content"]["status"] == "ok", reply["content"]
         return json.loads("".join(lines)), km.provisioner.process
@@ -74,14 +93,18 @@ async def _describe(manager_class, cwd):
         await km.shutdown_kernel(now=True)
 
 
-def test_a_forked_kernel_sees_what_a_started_kernel_sees(course_folder, forkable):
-    started, started_process = asyncio.run(_describe(AsyncKernelManager, course_folder))
-    forked, forked_process = asyncio.run(_describe(kernels.ForkingKernelManager, course_folder))
+def test_a_forked_kernel_sees_what_a_started_kernel_sees(course_folder, forkable, monkeypatch, listener):
+    with monkeypatch.context() as m:
+        m.setattr(forking, "available", lambda: False)  # started from nothing, by jupyter_client's provisioner
+        started, started_process = asyncio.run(_describe(kernels.ForkingKernelManager, course_folder, listener))
+    forked, forked_process = asyncio.run(_describe(kernels.ForkingKernelManager, course_folder, listener))
     assert isinstance(forked_process, forking.ForkedProcess) and not isinstance(started_process, forking.ForkedProcess)
     assert forked == started
     assert forked["helper"] == 42 and forked["main"] == "__main__"
     if sandbox.isolation_available():
         assert not forked["root"] and not forked["solution visible"] and not forked["course visible"]
+        # no process of the host, no network: not even the host's loopback, where a gradebook may listen
+        assert forked["processes"] == [1] and forked["interfaces"] == ["lo"] and forked["host's loopback"] == "OSError"
 
 
 def test_a_forked_kernel_is_interrupted_killed_and_reaped(course_folder, forkable):
@@ -128,9 +151,9 @@ def test_forked_probes_score_as_started_ones(tmp_path, monkeypatch, forkable):
     names = ("correct_reference", "sign_error", "exit_at_import", "os_exit_in_graph", "reads_solution")
     folders = write_submissions(tmp_path / "samples", [s for s in SAMPLES if s.name in names])
     for name in names:
-        forked = run_trusted_checks(folders / name, list(CHECKS), hide=[tmp_path])
+        forked = run_trusted_checks(folders / name, list(CHECKS))
         with monkeypatch.context() as m:
             m.setattr(forking, "available", lambda: False)
-            started = run_trusted_checks(folders / name, list(CHECKS), hide=[tmp_path])
+            started = run_trusted_checks(folders / name, list(CHECKS))
         assert _outcome(forked) == _outcome(started), name
         assert (min(v.fraction for v in forked.values()) == 1) == (name == "correct_reference"), name

@@ -116,7 +116,8 @@ _READ_SOLUTION = f'''
 import importlib.util as _util
 import os as _os
 _candidates = [{str(ROOT / "autograder" / "reference" / "layers.py")!r},
-               {str(ROOT / "source" / "batchnorm_backward" / "cs231n_style" / "layers.py")!r}]
+               {str(ROOT / "source" / "batchnorm_backward" / "cs231n_style" / "layers.py")!r},
+               {str(ROOT / "demo-output" / "course" / "source" / "batchnorm_backward" / "cs231n_style" / "layers.py")!r}]
 _here = _os.getcwd()
 while _here != _os.path.dirname(_here):
     _candidates.append(_os.path.join(_here, "source", "batchnorm_backward", "cs231n_style", "layers.py"))
@@ -132,6 +133,45 @@ for _path in _candidates:
     if "BEGIN SOLUTION" in open(_path).read() or "cache[" in open(_path).read():
         globals().update({{k: v for k, v in vars(_solution).items() if k.startswith(("batchnorm", "affine"))}})
         break
+'''
+
+# Another student's work: any layers.py near this folder (the course folder's other submissions) that
+# implements something.
+_COPY_ANOTHER_STUDENT = '''
+import glob as _glob
+import importlib.util as _util
+import os as _os
+_here = _os.getcwd()
+_mine = _os.path.realpath(_os.path.join(_here, "cs231n_style", "layers.py"))
+for _level in range(5):
+    _here = _os.path.dirname(_here)
+    _found = [p for pattern in ("*/cs231n_style/layers.py", "*/*/cs231n_style/layers.py", "*/*/*/cs231n_style/layers.py")
+              for p in sorted(_glob.glob(_os.path.join(_here, pattern)))]
+    for _path in _found:
+        try:
+            if _os.path.realpath(_path) == _mine or "not implemented" in open(_path).read():
+                continue
+            _spec = _util.spec_from_file_location("_theirs", _path)
+            _theirs = _util.module_from_spec(_spec)
+            _spec.loader.exec_module(_theirs)
+        except Exception:
+            continue
+        globals().update({k: v for k, v in vars(_theirs).items() if k.startswith(("batchnorm", "affine"))})
+        break
+    else:
+        continue
+    break
+'''
+
+# A daemon that outlives the student's process and kills whatever it can reach for a minute: with no PID
+# namespace it would reach the grader (same user) or the next student to get its user id.
+_KILLER_DAEMON = '''
+import subprocess as _subprocess
+import sys as _sys
+_subprocess.Popen([_sys.executable, "-c", "import os, time\\nend = time.time() + 60\\nwhile time.time() < end:\\n"
+                   "    try:\\n        os.kill(-1, 9)\\n    except OSError:\\n        pass\\n    time.sleep(0.01)"],
+                  start_new_session=True, stdin=_subprocess.DEVNULL, stdout=_subprocess.DEVNULL,
+                  stderr=_subprocess.DEVNULL)
 '''
 
 _PATCH_CHECKS = '''
@@ -280,6 +320,11 @@ SAMPLES = (
     Sample("reads_solution", "nothing implemented, but layers.py looks for the solution on disk and loads it",
            _prepend_after_imports(_READ_SOLUTION, base=student_text),
            Expect(zero=True, diagnosis="not implemented yet", needs_isolation=True)),
+    Sample("copies_another_student", "nothing implemented, but layers.py loads another student's layers.py",
+           _prepend_after_imports(_COPY_ANOTHER_STUDENT, base=student_text),
+           Expect(zero=True, diagnosis="not implemented yet", needs_isolation=True)),
+    Sample("killer_daemon", "nothing implemented, and layers.py leaves a daemon that kills every process it can",
+           _prepend_after_imports(_KILLER_DAEMON, base=student_text), Expect(zero=True, needs_isolation=True)),
     Sample("edits_test_cells", "backward passes not implemented, and their test cells edited to print a pass",
            _stub_backward, Expect(lost=GRAPH + ALT + ALT_WRITING + AFFINE, diagnosis="not implemented yet"),
            notebook=_edit_backward_tests),
