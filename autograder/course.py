@@ -46,6 +46,29 @@ def find_submissions(submissions):
     return found, rejected
 
 
+def gradebook_url(out, db_url=None):
+    """The gradebook's database URL: db_url, or the course folder's own SQLite file."""
+    return db_url or f"sqlite:///{out / 'gradebook.db'}"
+
+
+def check_db_url(db_url):
+    """Raise CourseError if db_url holds a password: a command line is readable by every process of the machine."""
+    if not db_url:
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(db_url)
+    except ArgumentError:
+        raise CourseError(f"--db-url: expected a database URL such as postgresql://grader@dbhost/course, "
+                          f"got {db_url!r}") from None
+    if url.password:
+        raise CourseError("--db-url: leave the password out of the URL (every process on the machine can read a "
+                          "command line); put it in a password file (~/.pgpass, or the file PGPASSFILE names, "
+                          "mode 0600) or in PGPASSWORD, which PostgreSQL's client reads")
+
+
 def write_config(out, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60, insecure=False):
     """Write OUT/nbgrader_config.py for this course folder."""
     lines = [
@@ -59,7 +82,9 @@ def write_config(out, db_url=None, memory_mb=3072, cell_timeout=60, check_timeou
     ]
     if db_url:
         lines.append(f"c.CourseDirectory.db_url = {db_url!r}")
-    (out / "nbgrader_config.py").write_text("\n".join(lines) + "\n")
+    config = out / "nbgrader_config.py"
+    config.touch(mode=0o600)  # the grader's own: no other user of the machine reads the course's settings
+    config.write_text("\n".join(lines) + "\n")
 
 
 def write_kernelspec(out, memory_mb=3072, insecure=False):

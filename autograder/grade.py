@@ -47,11 +47,10 @@ class Outcome:
     refused: list = field(default_factory=list)  # what intake.copy_submission refused of the folder
 
 
-def read_gradebook(out, students):
+def read_gradebook(db_url, students):
     """{student: (score, max_score, {grade_id: (score, max_score, needs_manual)})} from the gradebook."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    db_url = _db_url(out)
     results = {}
     with Gradebook(db_url, COURSE_ID) as gradebook:
         for student in students:
@@ -67,22 +66,15 @@ def read_gradebook(out, students):
     return results
 
 
-def _add_students(out, students):
+def _add_students(db_url, students):
     """Put students whose submission was refused in the gradebook, so that nbgrader's export lists them."""
     if not students:
         return
     from nbgrader.api import Gradebook
 
-    with Gradebook(_db_url(out), COURSE_ID) as gradebook:
+    with Gradebook(db_url, COURSE_ID) as gradebook:
         for student in students:
             gradebook.update_or_create_student(student)
-
-
-def _db_url(out):
-    for line in (out / "nbgrader_config.py").read_text().splitlines():
-        if line.startswith("c.CourseDirectory.db_url = "):
-            return eval(line.split(" = ", 1)[1])  # written by course.write_config as a repr
-    return f"sqlite:///{out / 'gradebook.db'}"
 
 
 def _source_tests(out):
@@ -140,7 +132,7 @@ def _write_reports(out, outcomes, sandbox_warning=None):
              "refused": o.refused, "sandbox": sandbox_warning or "isolated"}, indent=1) + "\n")
 
 
-def _export(out):
+def _export(out, db_url):
     """nbgrader's own CSV export (its CsvExportPlugin, as `nbgrader export` runs it), as {student_id: row};
     empty if it fails (logs/export.log says why)."""
     from nbgrader.api import Gradebook
@@ -148,7 +140,7 @@ def _export(out):
 
     target = out / "nbgrader_grades.csv"
     try:
-        with Gradebook(_db_url(out), COURSE_ID) as gradebook:
+        with Gradebook(db_url, COURSE_ID) as gradebook:
             CsvExportPlugin(to=str(target)).export(gradebook)
     except Exception:
         (out / "logs" / "export.log").write_text(traceback.format_exc())
@@ -215,6 +207,7 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60,
     insecure: grade with the limits alone where the sandbox's namespaces are missing (else refused).
     """
     out = Path(out).resolve()
+    course.check_db_url(db_url)
     warning = sandbox_status(insecure)
     if warning:
         print(warning, file=sys.stderr, flush=True)
@@ -231,16 +224,16 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60,
         errors = pool.grade_all(out, gradable, jobs, SUBMISSION_TIMEOUT, on_done=lambda *_: bar.update(),
                                 while_starting=lambda: course.register_assignment(out))
     refused = {student: f"could not be graded: {error}" for student, (_, error) in taken.items() if error}
-    _add_students(out, refused)
+    _add_students(course.gradebook_url(out, db_url), refused)
     errors.update(refused)
     tests = _source_tests(out)
-    gradebook = read_gradebook(out, students)
+    gradebook = read_gradebook(course.gradebook_url(out, db_url), students)
     outcomes = [_outcome(out, student, errors[student], gradebook, tests, taken[student][0]) for student in students]
     outcomes += [Outcome(intake.shown(name), 0.0, sum(p for _, p, _ in tests),
                          "could not be graded: the folder name is not a usable student id "
                          "(letters, digits, _ . @ - only)", error="invalid id") for name in rejected]
     _write_reports(out, outcomes, warning)
-    _write_grades(out, outcomes, _export(out))
+    _write_grades(out, outcomes, _export(out, course.gradebook_url(out, db_url)))
     return outcomes
 
 

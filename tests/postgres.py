@@ -2,12 +2,15 @@
 
 Uses Debian's postgresql package (`make test` installs it where it can, see the
 Makefile): initdb into a temporary folder, pg_ctl start on a free port of
-127.0.0.1, trust authentication, one database per test. As root the server runs
-as the package's `postgres` user, since PostgreSQL refuses to run as root.
+127.0.0.1, password authentication (SCRAM), one database per test. The password is
+in a password file of PostgreSQL's own format (PGPASSFILE), never in a URL or on a
+command line, as the README tells instructors. As root the server runs as the
+package's `postgres` user, since PostgreSQL refuses to run as root.
 """
 import glob
 import os
 import pwd
+import secrets
 import shutil
 import socket
 import subprocess
@@ -51,7 +54,10 @@ def _as_server_user():
 
 @contextmanager
 def postgres_server():
-    """Start a server in a new temporary folder; yields a function database(name) -> SQLAlchemy URL.
+    """Start a server in a new temporary folder; yields (database, pgpass).
+
+    database(name) creates a database and returns its SQLAlchemy URL, without the password;
+    pgpass is the password file (mode 0600) to give clients as PGPASSFILE.
 
     (Not in pytest's tmp_path: as root, that is a folder the server's user cannot enter.)
     """
@@ -64,11 +70,20 @@ def postgres_server():
     data = folder / "data"
     port = _free_port()
 
+    password = secrets.token_hex(16)
+    (folder / "password").write_text(password + "\n")
+    os.chown(folder / "password", uid, -1)
+    pgpass = Path(tempfile.mkdtemp(prefix="gradebook-pgpass-")) / "pgpass"
+    pgpass.write_text(f"127.0.0.1:{port}:*:grader:{password}\n")
+    pgpass.chmod(0o600)
+
     def run(*command):
         return subprocess.run(command, preexec_fn=preexec, capture_output=True, text=True, timeout=120, check=True,
-                              cwd=folder)
+                              cwd=folder, env={**os.environ, "PGPASSWORD": password})
 
-    run(str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "grader", "--no-sync")
+    run(str(binaries / "initdb"), "-D", str(data), "-A", "scram-sha-256", "--pwfile", str(folder / "password"),
+        "-U", "grader", "--no-sync")
+    (folder / "password").unlink()
     run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w", "start",
         "-o", f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={folder} -c fsync=off")
     try:
@@ -76,8 +91,9 @@ def postgres_server():
             run(str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "grader", name)
             return f"postgresql://grader@127.0.0.1:{port}/{name}"
 
-        yield database
+        yield database, pgpass
     finally:
         subprocess.run([str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], preexec_fn=preexec,
                        capture_output=True, timeout=120, cwd=folder)
         shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(pgpass.parent, ignore_errors=True)

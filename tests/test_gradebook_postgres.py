@@ -20,15 +20,27 @@ SHARDED = ("correct_reference", "gamma_missing", "sign_error", "stubs")
 
 
 @pytest.fixture(scope="module")
-def database():
-    with postgres_server() as create:
-        yield create
+def server():
+    with postgres_server() as (create, pgpass):
+        yield create, pgpass
 
 
-def test_two_processes_grade_disjoint_shards_into_one_postgresql_gradebook(tmp_path, database):
+def test_the_server_asks_for_the_password(server):
     from nbgrader.api import Gradebook
 
-    url = database("course")
+    create, pgpass = server
+    url = create("no_password")
+    with pytest.raises(Exception, match="password"):
+        with Gradebook(url, "batchnorm-backward"):
+            pass
+
+
+def test_two_processes_grade_disjoint_shards_into_one_postgresql_gradebook(tmp_path, server, monkeypatch):
+    from nbgrader.api import Gradebook
+
+    create, pgpass = server
+    url = create("course")
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
     samples = [s for s in SAMPLES if s.name in SHARDED]
     submissions = write_submissions(tmp_path / "submissions", samples)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -57,6 +69,14 @@ def test_two_processes_grade_disjoint_shards_into_one_postgresql_gradebook(tmp_p
         with (tmp_path / f"machine{machine}" / "grades.csv").open() as f:
             diagnosis = next(r for r in csv.DictReader(f) if r["student_id"] == sample.name)["diagnosis"]
         assert not problems(sample, report, diagnosis, isolation_available()), sample.name
+
+
+def test_a_password_in_the_url_is_refused(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(tmp_path), "--out", str(tmp_path / "out"),
+                          "--db-url", "postgresql://grader:s3cret@127.0.0.1/course"], cwd=ROOT, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 2 and "--db-url: leave the password out" in run.stderr and "PGPASSFILE" in run.stderr
+    assert "s3cret" not in run.stderr
 
 
 def test_shards_split_the_class_without_overlap():

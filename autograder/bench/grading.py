@@ -75,7 +75,7 @@ def grade_with_project(submissions, out, jobs):
 
 def scores(out, students):
     """{student: {grade_id: score}} from the course folder's gradebook."""
-    found = grading.read_gradebook(out, students)
+    found = grading.read_gradebook(course.gradebook_url(out), students)
     return {student: {gid: round(float(g[0] or 0), 4) for gid, g in found.get(student, (0, 0, {}))[2].items()}
             for student in students}
 

@@ -174,6 +174,34 @@ _subprocess.Popen([_sys.executable, "-c", "import os, time\\nend = time.time() +
                   stderr=_subprocess.DEVNULL)
 '''
 
+# The probe runs as __main__ in the student's process: quiet its recorder of which functions and lines run.
+_QUIET_RECORDER = '''
+import sys as _sys
+_probe = _sys.modules.get("__main__")
+if hasattr(_probe, "_CallRecorder"):
+    class _Quiet(_probe._CallRecorder):
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            pass
+    _probe._CallRecorder = _Quiet
+'''
+
+_ALT_CALLS_GRAPH = ("    xhat, gamma, inv_std = cache",
+                    "    return batchnorm_backward(dout, cache)\n    xhat, gamma, inv_std = cache", "batchnorm_backward_alt")
+_ALT_LOOPS = ("    dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) * inv_std\n",
+              "    dx = np.empty_like(dxhat)\n    for i in range(len(dxhat)):\n        dx[i] = (dxhat[i] - "
+              "dxhat.mean(axis=0) - xhat[i] * (dxhat * xhat).mean(axis=0)) * inv_std\n",
+              "batchnorm_backward_alt")
+
+
+def _solution_patched(code, *replacements):
+    def make():
+        return _prepend_after_imports(code, base=_solution_with(*replacements))()
+    return make
+
+
 _PATCH_CHECKS = '''
 import numpy as _np
 import cs231n_style.checks as _checks
@@ -271,15 +299,14 @@ SAMPLES = (
                            "batchnorm_forward")),
            Expect(lost=("test_forward_test", "hidden_forward"), diagnosis="batch's own statistics")),
     Sample("alt_calls_graph", "the closed form just calls the graph version",
-           _solution_with(("    xhat, gamma, inv_std = cache",
-                           "    return batchnorm_backward(dout, cache)\n    xhat, gamma, inv_std = cache",
-                           "batchnorm_backward_alt")),
-           Expect(lost=ALT_WRITING, diagnosis="calls batchnorm_backward")),
+           _solution_with(_ALT_CALLS_GRAPH), Expect(lost=ALT_WRITING, diagnosis="calls batchnorm_backward")),
     Sample("alt_loops_over_batch", "the closed form loops over the rows in Python",
-           _solution_with(("    dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) * inv_std\n",
-                           "    dx = np.empty_like(dxhat)\n    for i in range(len(dxhat)):\n        dx[i] = (dxhat[i] - "
-                           "dxhat.mean(axis=0) - xhat[i] * (dxhat * xhat).mean(axis=0)) * inv_std\n",
-                           "batchnorm_backward_alt")),
+           _solution_with(_ALT_LOOPS), Expect(lost=ALT_WRITING, diagnosis="loops over the batch")),
+    Sample("alt_calls_graph_quiets_probe", "the closed form calls the graph version, and layers.py quiets the "
+           "probe's record of what runs", _solution_patched(_QUIET_RECORDER, _ALT_CALLS_GRAPH),
+           Expect(lost=ALT_WRITING, diagnosis="calls batchnorm_backward")),
+    Sample("alt_loops_quiets_probe", "the closed form loops over the rows, and layers.py quiets the probe's "
+           "record of what runs", _solution_patched(_QUIET_RECORDER, _ALT_LOOPS),
            Expect(lost=ALT_WRITING, diagnosis="loops over the batch")),
     Sample("alt_changes_dout", "the closed form multiplies dout by gamma in place",
            _solution_with(("    dxhat = dout * gamma\n", "    dout *= gamma\n    dxhat = dout\n", "batchnorm_backward_alt")),

@@ -6,6 +6,8 @@ sandbox); judge(requests, results) compares what came back with the reference,
 in the grader's process, and returns a Verdict. The keys are the notebook's
 grade_ids, so a verdict becomes the score of that cell.
 """
+import inspect
+
 from cs231n_style.probe import run_requests
 
 from . import backward, forward, going_further, properties
@@ -42,13 +44,19 @@ def make_requests(check_id):
     return CHECKS[check_id][0]()
 
 
-def judge(check_id, requests, results):
+# Checks judged from the submitted source as well (read by the grader, not reported by the probe).
+JUDGED_FROM_SOURCE = {"hidden_alt_properties"}
+
+
+def judge(check_id, requests, results, source=None):
     """Judge the probe's results of a check against the reference; returns a Verdict.
 
     A visible test scores all or nothing, as its cell in the notebook does; a hidden
-    test earns the fraction of its inputs on which everything was right.
+    test earns the fraction of its inputs on which everything was right. source: the
+    text of the graded layers.py, for the checks of JUDGED_FROM_SOURCE.
     """
-    verdict = CHECKS[check_id][1](requests, results)
+    extra = {"source": source} if check_id in JUDGED_FROM_SOURCE else {}
+    verdict = CHECKS[check_id][1](requests, results, **extra)
     if check_id.startswith("test_") and verdict.fraction < 1:
         verdict.fraction = 0.0
     return verdict
@@ -57,4 +65,8 @@ def judge(check_id, requests, results):
 def run_check(check_id, layers):
     """Make the requests, run the probe on `layers` in this process, and judge (for the source notebook)."""
     requests = make_requests(check_id)
-    return judge(check_id, requests, run_requests(layers, requests))
+    try:
+        source = inspect.getsource(layers)
+    except (OSError, TypeError):
+        source = None
+    return judge(check_id, requests, run_requests(layers, requests), source)
