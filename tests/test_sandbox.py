@@ -289,3 +289,15 @@ def test_modules_in_the_starting_folder_are_not_imported_by_the_launcher(tmp_pat
     run = run_sandboxed("grader", "print('ran')", tmp_path, "--insecure")
     assert run.stdout.strip() == "ran", run.stderr
     assert not marker.exists()
+
+
+def test_grading_without_namespaces_is_refused_unless_insecure(monkeypatch):
+    from autograder import grade
+    from autograder.course import CourseError
+
+    monkeypatch.setattr(sandbox, "isolation_available", lambda: False)
+    with pytest.raises(CourseError, match="pass --insecure to grade anyway"):
+        grade.sandbox_status(insecure=False)
+    assert grade.sandbox_status(insecure=True).startswith("warning: the sandbox is not isolated")
+    monkeypatch.setattr(sandbox, "isolation_available", lambda: True)
+    assert grade.sandbox_status(insecure=False) is None

@@ -55,3 +55,21 @@ def test_grade_rejects_bad_arguments(tmp_path):
     (tmp_path / "used" / "submitted").mkdir(parents=True)
     used = grade(str(tmp_path / "subs"), "--out", str(tmp_path / "used"))
     assert used.returncode == 2 and "--out:" in used.stderr
+
+
+def test_folder_names_that_are_no_student_id_get_an_escaped_row(tmp_path):
+    import csv
+    import os
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    os.mkdir(os.path.join(os.fsencode(subs), b"bad\xffname"))
+    (subs / ("x" * 250)).mkdir()
+    (subs / "new\nline").mkdir()
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(subs), "--out", str(tmp_path / "out")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    with (tmp_path / "out" / "grades.csv").open(newline="") as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f)}
+    assert sorted(rows) == ["bad\\udcffname", "new\\nline", "x" * 250]
+    assert all(row["score"] == "0" and "not a usable student id" in row["diagnosis"] for row in rows.values())
