@@ -141,6 +141,14 @@ def _alive_with(token):
     return found
 
 
+def _wait_until(condition, seconds):
+    """Poll condition() until it holds or `seconds` pass; returns its last value."""
+    deadline = time.monotonic() + seconds
+    while not (value := condition()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value
+
+
 def test_everything_it_started_dies_with_it(user, work):
     token = f"daemon-{uuid.uuid4().hex}"
     # A double-forked, setsid daemon: it escapes a process group, not a PID namespace.
@@ -152,10 +160,7 @@ print("started")
 """
     run = run_sandboxed(user, code, work)
     assert run.stdout.strip() == "started", run.stderr
-    deadline = time.monotonic() + 5
-    while _alive_with(token) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _alive_with(token) == []
+    assert _wait_until(lambda: _alive_with(token) == [], 5)
 
 
 def test_an_interrupt_reaches_the_command_and_a_kill_ends_the_sandbox(user, work):
@@ -168,18 +173,13 @@ def test_an_interrupt_reaches_the_command_and_a_kill_ends_the_sandbox(user, work
     process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, text=True, start_new_session=True,
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        deadline = time.monotonic() + 30
-        while not _alive_with(token) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_until(lambda: _alive_with(token), 30)
         time.sleep(0.3)  # the command is in its sleep
         os.killpg(process.pid, signal.SIGINT)
         assert process.stdout.readline().strip() == "interrupted"
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
-        deadline = time.monotonic() + 5
-        while _alive_with(token) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _alive_with(token) == []
+        assert _wait_until(lambda: _alive_with(token) == [], 5)
     finally:
         process.kill()
 
@@ -193,16 +193,10 @@ def test_killing_the_sandbox_kills_everything_in_it(user, work):
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         assert process.stdout.readline().strip() == "started"
-        deadline = time.monotonic() + 10
-        while not _alive_with(token) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _alive_with(token)
+        assert _wait_until(lambda: _alive_with(token), 10)
         for pid in _alive_with(sandbox.launcher()[-1]):  # the process that waits for the sandbox, as SIGKILL finds it
             os.kill(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 5
-        while _alive_with(token) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _alive_with(token) == []
+        assert _wait_until(lambda: _alive_with(token) == [], 5)
     finally:
         process.kill()
         process.wait()
