@@ -9,9 +9,10 @@ autograder.sandbox exactly as
 
     python -I autograder/sandbox.py ARGS -- PYTHON -m MODULE [ARGUMENTS...]
 
-would (private mounts, limits, a user of its own, the sandbox's environment), and
+would (its namespaces and allow-list root, limits, its user, the sandbox's environment), and
 runs MODULE there as `python -m` would. MODULE is one of PROGRAMS. The child never
-returns to this program.
+returns to this program: it waits outside the sandbox for the sandbox's process 1
+(sandbox.enter), which runs MODULE, and ends as that process ends.
 
 Requests and replies are JSON messages on a SOCK_SEQPACKET socket (stdin):
 

@@ -11,6 +11,10 @@ half a second of CPU per student). Any other kernelspec, or a system without
 pidfds, starts as jupyter_client always starts kernels. The
 manager also waits for a kernel's start and end by events, where jupyter_client
 waits a fixed 0.2 s for the one and polls every 0.1 s for the other.
+
+The sandbox has no network, so the manager's kernels talk over ipc:// sockets: files
+in a folder of each kernel's own, beside its connection file, which the kernelspec
+hands to the sandbox (--connection-file) to be shown writable to that kernel only.
 """
 import os
 import shutil

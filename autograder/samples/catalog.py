@@ -30,7 +30,7 @@ class Expect:
     - may_lose: tests whose outcome depends on how small the mistake's effect is on their inputs
     - zero: every automatic test scores 0 (lost and may_lose are then ignored)
     - diagnosis: a phrase the sample's diagnosis in grades.csv must contain
-    - needs_isolation: the expectation holds only where the sandbox can hide files (root on Linux)
+    - needs_isolation: the expectation holds only where the sandbox gets its namespaces (sandbox.isolation_available)
     - refused: the submission is refused as a whole before anything of it runs (zero, no feedback)
     """
 
