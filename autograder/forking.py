@@ -142,15 +142,16 @@ class ForkedProcess:
         self.send_signal(signal.SIGTERM)
 
 
-def spawn(sandbox_args, cwd, pipes=False):
+def spawn(sandbox_args, cwd, pipes=False, output=None):
     """Fork what `python -I sandbox.py *sandbox_args` would run, in cwd; returns its ForkedProcess.
 
     With pipes=True, its stdin and stdout are pipes, open as process.stdin and process.stdout
     (binary, as Popen's with stdin=PIPE, stdout=PIPE) and its stderr is /dev/null; otherwise
-    stdin is /dev/null and its output goes to the server's stderr (the grading log).
+    stdin is /dev/null and its stdout and stderr go to the file descriptor `output`, or to the
+    server's stderr (the grading log).
     """
     if not pipes:
-        return ForkedProcess(SERVER, SERVER.start(sandbox_args, cwd))
+        return ForkedProcess(SERVER, SERVER.start(sandbox_args, cwd, stdout=output, stderr=output))
     stdin_read, stdin_write = os.pipe()
     stdout_read, stdout_write = os.pipe()
     null = os.open(os.devnull, os.O_WRONLY)

@@ -18,6 +18,7 @@ hands to the sandbox (--connection-file) to be shown writable to that kernel onl
 """
 import os
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -32,6 +33,9 @@ from traitlets import CaselessStrEnum, DottedObjectName, Type
 from . import forking, sandbox
 
 
+OUTPUT_TAIL = 4096  # bytes of a kernel's own output copied into the grading log
+
+
 class ForkedProvisioner(LocalProvisioner):
     """jupyter_client's LocalProvisioner, launching sandboxed kernels through the fork server."""
 
@@ -40,9 +44,26 @@ class ForkedProvisioner(LocalProvisioner):
         if cmd[:len(launcher)] != launcher:
             return await super().launch_kernel(cmd, **kwargs)
         self.cwd = kwargs.get("cwd") or os.getcwd()
-        self.process = forking.spawn(cmd[len(launcher):], self.cwd)
+        # What the kernel writes to its own stdout and stderr (os.write(1, ...) bypasses ipykernel's capture)
+        # goes to a file of its own, unnamed, under its file-size limit: never into the shared grading log,
+        # where a flood from one student would push every later kernel past that limit.
+        self._output = tempfile.TemporaryFile()
+        self.process = forking.spawn(cmd[len(launcher):], self.cwd, output=self._output.fileno())
         self.pid = self.pgid = self.process.pid  # the kernel starts a session of its own
         return self.connection_info
+
+    async def cleanup(self, restart=False):
+        await super().cleanup(restart)
+        output = getattr(self, "_output", None)
+        if output is not None and not restart:
+            self._output = None
+            size = output.seek(0, os.SEEK_END)
+            output.seek(max(0, size - OUTPUT_TAIL))
+            tail = output.read().decode("utf-8", errors="replace")
+            output.close()
+            if tail.strip():
+                print(f"--- the kernel's own output ({size} bytes{', the end' if size > OUTPUT_TAIL else ''}):\n"
+                      f"{tail}", file=sys.stderr, flush=True)
 
     async def wait(self):
         if isinstance(self.process, forking.ForkedProcess):

@@ -157,3 +157,24 @@ def test_forked_probes_score_as_started_ones(tmp_path, monkeypatch, forkable):
             started = run_trusted_checks(folders / name, list(CHECKS))
         assert _outcome(forked) == _outcome(started), name
         assert (min(v.fraction for v in forked.values()) == 1) == (name == "correct_reference"), name
+
+
+def test_a_kernels_own_output_stays_out_of_the_grading_log(course_folder, forkable, capfd):
+    async def scenario():
+        km = kernels.ForkingKernelManager(kernel_name="python3")
+        await km.start_kernel(cwd=str(course_folder))
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            await kc.execute_interactive("import os\nos.write(1, b'x' * 1_000_000)\nos.write(2, b'END-OF-FLOOD')",
+                                         timeout=60, output_hook=lambda msg: None)
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+
+    asyncio.run(scenario())
+    err = capfd.readouterr().err
+    header, _, tail = err.partition(" bytes, the end):\n")
+    assert int(header.rsplit("(", 1)[1]) >= 1_000_012 and "END-OF-FLOOD" in tail, err[:300]
+    assert len(err) < 2 * kernels.OUTPUT_TAIL  # a megabyte written, a few kilobytes logged

@@ -202,6 +202,18 @@ def _solution_patched(code, *replacements):
     return make
 
 
+# Reports written straight to the probe's stdout, past what the grader reads or nested past what it parses.
+_FLOOD_REPORT = '''
+import os as _os
+_os.write(1, b"imported\\n" + b" " * (80 * 1024 * 1024))
+'''
+
+_NESTED_REPORT = '''
+import os as _os
+_os.write(1, b"imported\\n" + b"[" * 200000 + b"]" * 200000)
+_os._exit(0)
+'''
+
 _PATCH_CHECKS = '''
 import numpy as _np
 import cs231n_style.checks as _checks
@@ -352,6 +364,11 @@ SAMPLES = (
            Expect(zero=True, diagnosis="not implemented yet", needs_isolation=True)),
     Sample("killer_daemon", "nothing implemented, and layers.py leaves a daemon that kills every process it can",
            _prepend_after_imports(_KILLER_DAEMON, base=student_text), Expect(zero=True, needs_isolation=True)),
+    Sample("floods_the_probe", "nothing implemented, and layers.py writes 80 MB to the probe's report",
+           _prepend_after_imports(_FLOOD_REPORT, base=student_text),
+           Expect(zero=True, diagnosis="more output than the grader reads")),
+    Sample("nests_the_probe_report", "nothing implemented, and layers.py writes a report nested 200,000 deep",
+           _prepend_after_imports(_NESTED_REPORT, base=student_text), Expect(zero=True, diagnosis="nested too deeply")),
     Sample("edits_test_cells", "backward passes not implemented, and their test cells edited to print a pass",
            _stub_backward, Expect(lost=GRAPH + ALT + ALT_WRITING + AFFINE, diagnosis="not implemented yet"),
            notebook=_edit_backward_tests),

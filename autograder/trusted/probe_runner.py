@@ -89,13 +89,16 @@ def probe(directory, requests_by_check, insecure=False, memory_mb=3072, check_ti
     if not output.done.wait(check_timeout * len(requests_by_check) + 10):
         _kill(process)
         return {"error": "the checks did not finish in time"}
-    process.wait()
-    if output.overflow:
+    if output.overflow:  # it may still be writing, to a pipe nobody reads any more
+        _kill(process)
         return {"error": "the checks produced more output than the grader reads"}
+    process.wait()
     text = bytes(output.data)
     first, _, rest = text.partition(b"\n")
     try:
         result = json.loads(rest if first == b"imported" else text)
+    except RecursionError:
+        return {"error": "the checks' output could not be read (nested too deeply: not what the probe writes)"}
     except ValueError:
         code = process.returncode
         how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
