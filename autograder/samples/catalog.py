@@ -202,17 +202,23 @@ def _solution_patched(code, *replacements):
     return make
 
 
-# Reports written straight to the probe's stdout, past what the grader reads or nested past what it parses.
-_FLOOD_REPORT = '''
+# Reports written straight into the probe's results pipe (a duplicate of its stdout, found among the open
+# descriptors), past what the grader reads, or nested past what it parses.
+_WRITE_TO_PIPES = '''
 import os as _os
-_os.write(1, b"imported\\n" + b" " * (80 * 1024 * 1024))
-'''
+import stat as _stat
 
-_NESTED_REPORT = '''
-import os as _os
-_os.write(1, b"imported\\n" + b"[" * 200000 + b"]" * 200000)
-_os._exit(0)
+
+def _to_every_pipe(data):
+    for fd in range(3, 64):
+        try:
+            if _stat.S_ISFIFO(_os.fstat(fd).st_mode):
+                _os.write(fd, data)
+        except OSError:
+            pass
 '''
+_FLOOD_REPORT = _WRITE_TO_PIPES + '_to_every_pipe(b" " * (80 * 1024 * 1024))\n'
+_NESTED_REPORT = _WRITE_TO_PIPES + '_to_every_pipe(b"[" * 200000 + b"]" * 200000)\n_os._exit(0)\n'
 
 _PATCH_CHECKS = '''
 import numpy as _np
@@ -364,10 +370,11 @@ SAMPLES = (
            Expect(zero=True, diagnosis="not implemented yet", needs_isolation=True)),
     Sample("killer_daemon", "nothing implemented, and layers.py leaves a daemon that kills every process it can",
            _prepend_after_imports(_KILLER_DAEMON, base=student_text), Expect(zero=True, needs_isolation=True)),
-    Sample("floods_the_probe", "nothing implemented, and layers.py writes 80 MB to the probe's report",
+    Sample("floods_the_probe", "nothing implemented, and layers.py writes 80 MB into the probe's results pipe",
            _prepend_after_imports(_FLOOD_REPORT, base=student_text),
            Expect(zero=True, diagnosis="more output than the grader reads")),
-    Sample("nests_the_probe_report", "nothing implemented, and layers.py writes a report nested 200,000 deep",
+    Sample("nests_the_probe_report", "nothing implemented, and layers.py writes a report nested 200,000 deep "
+           "into the probe's results pipe",
            _prepend_after_imports(_NESTED_REPORT, base=student_text), Expect(zero=True, diagnosis="nested too deeply")),
     Sample("edits_test_cells", "backward passes not implemented, and their test cells edited to print a pass",
            _stub_backward, Expect(lost=GRAPH + ALT + ALT_WRITING + AFFINE, diagnosis="not implemented yet"),
