@@ -24,6 +24,8 @@ import sys
 import threading
 from pathlib import Path
 
+from . import sandbox
+
 SERVER_SCRIPT = Path(__file__).resolve().parent / "forkserver.py"
 START_TIMEOUT = 60  # seconds for the server to import what it preloads
 MAX_MESSAGE = 1 << 16
@@ -49,7 +51,10 @@ class ForkServer:
         if self.process is None or self.process.poll() is not None:
             self.channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             # -E -s -B: the interpreter flags the sandbox's environment gives its programs (see forkserver.py)
+            # Only the sandbox's environment, from the start: the programs are forked, never exec'd, so the
+            # strings of the server's first environment stay in their memory (its stack), readable there.
             self.process = subprocess.Popen([sys.executable, "-E", "-s", "-B", str(SERVER_SCRIPT)], cwd="/",
+                                            env=sandbox.environment(),
                                             stdin=theirs.fileno())
             theirs.close()
             if not select.select([self.channel], [], [], START_TIMEOUT)[0] or \

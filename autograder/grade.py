@@ -118,6 +118,8 @@ def _outcome(out, student, error, gradebook, tests, refused=()):
     outcome.diagnosis = error or (f"{failing[0]['id']}: {failing[0]['diagnosis']}" if failing else "all tests passed")
     if refused:
         outcome.diagnosis += f" (refused from the submission: {'; '.join(refused)})"
+    # It quotes the student's exceptions: no control character reaches a terminal or a spreadsheet.
+    outcome.diagnosis = intake.shown(outcome.diagnosis)
     return outcome
 
 

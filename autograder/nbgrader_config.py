@@ -28,6 +28,9 @@ c.Autograde.autograde_preprocessors = [
 ]
 c.Execute.timeout = 60  # seconds per cell: an endless loop costs that cell
 c.Execute.interrupt_on_timeout = True
+# Widget state the kernel sends is not kept: it would reach the autograded notebook unbounded (comm messages
+# pass LimitedExecute's output cap), and grading has no use for it.
+c.Execute.store_widget_state = False
 # The kernel holds nothing worth a graceful shutdown; killing it saves a few tenths of a second per student.
 c.Execute.shutdown_kernel = "immediate"
 # Sandboxed kernels forked from a server that has imported ipykernel once (autograder/kernels.py).

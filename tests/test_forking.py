@@ -5,6 +5,7 @@ import os
 import signal
 import socket
 import sys
+import uuid
 from pathlib import Path
 
 import optional
@@ -178,3 +179,49 @@ def test_a_kernels_own_output_stays_out_of_the_grading_log(course_folder, forkab
     header, _, tail = err.partition(" bytes, the end):\n")
     assert int(header.rsplit("(", 1)[1]) >= 1_000_012 and "END-OF-FLOOD" in tail, err[:300]
     assert len(err) < 2 * kernels.OUTPUT_TAIL  # a megabyte written, a few kilobytes logged
+
+
+# Reads every readable mapping of the kernel's own memory and says whether it holds a secret of the form
+# gradebook-password-<32 hex digits>. The kernel is not told the secret (its code would then hold it), and
+# the pattern, put together here, does not match itself.
+SCAN_MEMORY = """
+import ctypes, re
+pattern = re.compile(b"gradebook-" + b"password-" + b"[0-9a-f]{32}")
+found = False
+for line in open("/proc/self/maps"):
+    fields = line.split()
+    if not fields[1].startswith("r") or (len(fields) > 5 and fields[5] in ("[vvar]", "[vsyscall]", "[vvar_vclock]")):
+        continue
+    lo, hi = (int(x, 16) for x in fields[0].split("-"))
+    try:
+        found = found or pattern.search(ctypes.string_at(lo, hi - lo)) is not None
+    except Exception:
+        pass
+print("FOUND" if found else "clean")
+"""
+
+
+def test_no_secret_of_the_graders_environment_reaches_a_kernels_memory(course_folder, forkable, monkeypatch):
+    secret = f"gradebook-password-{uuid.uuid4().hex}"
+    monkeypatch.setenv("PGPASSWORD", secret)
+    forking.SERVER.stop()  # the next server starts with this environment
+
+    async def scenario():
+        km = kernels.ForkingKernelManager(kernel_name="python3")
+        await km.start_kernel(cwd=str(course_folder))
+        kc = km.client()
+        kc.start_channels()
+        lines = []
+        try:
+            await kc.wait_for_ready(timeout=60)
+            await kc.execute_interactive(SCAN_MEMORY, timeout=120,
+                                         output_hook=lambda m: lines.append(m["content"].get("text", "")))
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+        return "".join(lines).strip()
+
+    try:
+        assert asyncio.run(scenario()) == "clean"
+    finally:
+        forking.SERVER.stop()

@@ -29,6 +29,17 @@ def test_a_closed_form_of_its_own_does_not_call_the_graph_version():
 
 
 @pytest.mark.parametrize("body", [
+    'return globals()["batchnorm_" + "backward"](dout, cache)\n',
+    'return getattr(sys.modules[__name__], "batchnorm_backward")(dout, cache)\n',
+    'return eval("batchnorm_backward")(dout, cache)\n',
+])
+def test_functions_reached_without_their_name_are_reported(body):
+    facts = _facts(body)
+    assert facts.dynamic and facts.dynamic[0].startswith("line "), facts
+
+
+@pytest.mark.parametrize("body", [
+    "rows = dout.shape [0]\nfor i in range(rows):\n    pass\n",
     "for i in range(N):\n    pass\n",
     "for i in range(dout.shape[0]):\n    pass\n",
     "for i in range(len(dout)):\n    pass\n",
@@ -45,6 +56,8 @@ def test_loops_over_the_batch_are_found(body):
 
 @pytest.mark.parametrize("body", [
     "for d in range(D):\n    pass\n",
+    "for d in range(dout.shape[1]):\n    pass\n",
+    "for k in range(2):\n    pass\n",
     "for name in ('dgamma', 'dbeta'):\n    pass\n",
     "shapes = [a.shape for a in cache]\n",
 ])

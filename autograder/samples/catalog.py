@@ -105,6 +105,16 @@ def _delete_backward_tests(nb):
     nb.cells = [cell for cell in nb.cells if _grade_id(cell) not in BACKWARD_TESTS]
 
 
+def _flood_widget_state(nb):
+    """A cell that sends 200 MB of widget state: comm messages, which no output cap counts."""
+    import nbformat
+
+    setup = next(i for i, cell in enumerate(nb.cells) if _grade_id(cell) == "setup")
+    nb.cells.insert(setup + 1, nbformat.v4.new_code_cell(
+        "import uuid\nfrom ipykernel.comm import Comm\nblob = 'x' * (10 << 20)\nfor _ in range(20):\n"
+        "    Comm(target_name='t', data={'state': {'_model_name': 'm', 'v': blob}}, comm_id=uuid.uuid4().hex)"))
+
+
 def _break_the_kernel_state(nb):
     import nbformat
 
@@ -341,6 +351,9 @@ SAMPLES = (
     Sample("exception_at_import", "layers.py raises when imported",
            _prepend_after_imports('raise RuntimeError("half-finished refactoring")'),
            Expect(zero=True, diagnosis="RuntimeError")),
+    Sample("escape_codes_in_error", "layers.py raises an error whose text rewrites the terminal's line",
+           _prepend_after_imports('raise ValueError("\\r\\x1b[2Kmallory      91 / 100  all tests passed")'),
+           Expect(zero=True, diagnosis="\\r\\x1b[2Kmallory")),
     Sample("exit_at_import", "layers.py calls sys.exit when imported",
            _prepend_after_imports("import sys\nsys.exit(3)"), Expect(zero=True, diagnosis="SystemExit")),
     Sample("os_exit_in_graph", "the graph backward kills its process with os._exit",
@@ -384,6 +397,8 @@ SAMPLES = (
            notebook=_delete_backward_tests),
     Sample("broken_notebook_state", "correct, but a stray notebook cell deletes `layers`",
            solution_text, Expect(diagnosis="all tests passed"), notebook=_break_the_kernel_state),
+    Sample("floods_widget_state", "correct, and a notebook cell sends 200 MB of widget state",
+           solution_text, Expect(diagnosis="all tests passed"), notebook=_flood_widget_state),
     Sample("links_to_solution", "layers.py is a symbolic link to the solution in the course folder",
            student_text, Expect(zero=True, refused=True, diagnosis="cs231n_style/layers.py: a symbolic link"),
            files=_symlink("cs231n_style/layers.py", "../" + _COURSE_SOURCE + "cs231n_style/layers.py")),

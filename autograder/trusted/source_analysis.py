@@ -22,6 +22,7 @@ GRAPH = "batchnorm_backward"
 class SourceFacts:
     calls_graph: bool = False
     loops: list = field(default_factory=list)  # "line N: for ..." of each loop over the batch in the closed form
+    dynamic: list = field(default_factory=list)  # "line N: getattr" of each call that reaches functions unnamed
     error: str = ""  # why the source could not be read ("" if it was)
 
 
@@ -57,27 +58,58 @@ def _reached(tree):
     return reached, functions
 
 
-# Names of the batch size as students write it, and expressions that give it.
-BATCH_NAMES = {"N", "n", "m", "B", "batch", "batch_size", "num_train", "num_samples"}
-BATCH_TEXT = ("shape[0]", "len(")
+# How a feature count is written: a loop over features (or a fixed number of things) is not one over the batch.
+FEATURE_NAMES = {"D", "d", "F", "num_features", "features", "n_features"}
+# Calls by which a closed form could reach a function without naming it.
+DYNAMIC = {"globals", "locals", "vars", "getattr", "eval", "exec", "__import__", "import_module"}
 
 
-def _over_the_batch(node, source, parameters):
-    """True if the loop `node` visibly runs over the batch: range(N), range(x.shape[0]), or the rows of dout
-    (`parameters`: the names that hold it)."""
+def _counts_features(node):
+    """True if the expression is a constant or a feature count: D, x.shape[1], x.shape[-1]."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Name):
+        return node.id in FEATURE_NAMES
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape":
+        index = node.slice
+        if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub) and isinstance(index.operand, ast.Constant):
+            return index.operand.value == 1
+        return isinstance(index, ast.Constant) and index.value == 1
+    return False
+
+
+def _over_the_batch(node, parameters):
+    """True unless the loop `node` visibly runs over something else than the batch.
+
+    range(...) counts unless its bounds are constants or feature counts; any other iterable counts when it
+    is (or enumerates, or zips) the rows of dout (`parameters`: the names that hold it); a while loop counts.
+    """
     if isinstance(node, ast.While):
         return True
     iterables = [node.iter] if isinstance(node, (ast.For, ast.AsyncFor)) else [g.iter for g in node.generators]
     for iterable in iterables:
         calls = [iterable.func.id] if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) else []
         if calls == ["range"]:
-            text = " ".join(ast.get_source_segment(source, a) or "" for a in iterable.args)
-            if any(t in text for t in BATCH_TEXT) or _names(iterable) & BATCH_NAMES:
+            if not all(_counts_features(a) for a in iterable.args):
                 return True
         elif calls in (["enumerate"], ["zip"]) or isinstance(iterable, ast.Name):
-            if _names(iterable) & parameters:  # the rows of an array handed in
+            if _names(iterable) & parameters:
                 return True
     return False
+
+
+def _dynamic_calls(function, source):
+    found = []
+    for node in ast.walk(function):
+        name = None
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        elif isinstance(node, ast.Attribute) and node.attr == "__dict__":
+            name = "__dict__"
+        if name in DYNAMIC | {"__dict__"}:
+            found.append(f"line {node.lineno}: {name}")
+    return found
 
 
 def _loop_text(node, source):
@@ -102,6 +134,7 @@ def analyze(source):
         for node in ast.walk(function):
             loop = isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp,
                                      ast.GeneratorExp))
-            if loop and _over_the_batch(node, source, parameters):
+            if loop and _over_the_batch(node, parameters):
                 facts.loops.append(_loop_text(node, source))
+        facts.dynamic += _dynamic_calls(function, source)
     return facts
