@@ -371,13 +371,12 @@ def enter(argv):
     _build_root(libc, view)
     socket.sethostname("sandbox")
     os.chdir(cwd)
+    command = _hand_over(readable, command, uid)
     if root:
-        command = _hand_over(readable, command, uid)
         os.setgroups([])
         os.setgid(uid)
         os.setuid(uid)  # from root to an unprivileged user: every capability goes
     else:
-        command = _hand_over(readable, command, uid)
         libc.drop_capabilities()
     _die_with_parent(libc, parent_alive)  # again: a change of user clears the parent-death signal
     os.close(parent_alive)
