@@ -160,21 +160,25 @@ def test_forked_probes_score_as_started_ones(tmp_path, monkeypatch, forkable):
         assert (min(v.fraction for v in forked.values()) == 1) == (name == "correct_reference"), name
 
 
-def test_a_kernels_own_output_stays_out_of_the_grading_log(course_folder, forkable, capfd):
-    async def scenario():
-        km = kernels.ForkingKernelManager(kernel_name="python3")
-        await km.start_kernel(cwd=str(course_folder))
-        kc = km.client()
-        kc.start_channels()
-        try:
-            await kc.wait_for_ready(timeout=60)
-            await kc.execute_interactive("import os\nos.write(1, b'x' * 1_000_000)\nos.write(1, b'END-OF-FLOOD')",
-                                         timeout=60, output_hook=lambda msg: None)
-        finally:
-            kc.stop_channels()
-            await km.shutdown_kernel(now=True)
+async def _run_in_forked_kernel(cwd, code):
+    """Run code in a forked kernel started in cwd, then shut it down; returns what it printed."""
+    km = kernels.ForkingKernelManager(kernel_name="python3")
+    await km.start_kernel(cwd=str(cwd))
+    kc = km.client()
+    kc.start_channels()
+    lines = []
+    try:
+        await kc.wait_for_ready(timeout=60)
+        await kc.execute_interactive(code, timeout=120,
+                                     output_hook=lambda m: lines.append(m["content"].get("text", "")))
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel(now=True)
+    return "".join(lines).strip()
 
-    asyncio.run(scenario())
+
+def test_a_kernels_own_output_stays_out_of_the_grading_log(course_folder, forkable, capfd):
+    asyncio.run(_run_in_forked_kernel(course_folder, "import os\nos.write(1, b'x' * 1_000_000)"))
     err = capfd.readouterr().err
     header, _, tail = err.partition(" bytes, the end):\n")
     assert int(header.rsplit("(", 1)[1]) >= 1_000_000 and tail.strip(), err[:300]
@@ -206,22 +210,7 @@ def test_no_secret_of_the_graders_environment_reaches_a_kernels_memory(course_fo
     monkeypatch.setenv("PGPASSWORD", secret)
     forking.SERVER.stop()  # the next server starts with this environment
 
-    async def scenario():
-        km = kernels.ForkingKernelManager(kernel_name="python3")
-        await km.start_kernel(cwd=str(course_folder))
-        kc = km.client()
-        kc.start_channels()
-        lines = []
-        try:
-            await kc.wait_for_ready(timeout=60)
-            await kc.execute_interactive(SCAN_MEMORY, timeout=120,
-                                         output_hook=lambda m: lines.append(m["content"].get("text", "")))
-        finally:
-            kc.stop_channels()
-            await km.shutdown_kernel(now=True)
-        return "".join(lines).strip()
-
     try:
-        assert asyncio.run(scenario()) == "clean"
+        assert asyncio.run(_run_in_forked_kernel(course_folder, SCAN_MEMORY)) == "clean"
     finally:
         forking.SERVER.stop()
