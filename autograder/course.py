@@ -90,8 +90,8 @@ def write_config(out, db_url=None, memory_mb=3072, cell_timeout=60, check_timeou
 def write_kernelspec(out, memory_mb=3072, insecure=False):
     """A "python3" kernel that starts ipykernel inside autograder.sandbox; returns the JUPYTER_PATH entry.
 
-    The kernel talks to the grader over ipc:// sockets beside its connection file (nbgrader_config.py
-    sets the transport), since the sandbox has no network.
+    The kernel talks to the grader over ipc:// sockets beside its connection file (the transport of
+    kernels.ForkingKernelManager), since the sandbox has no network.
     """
     spec_dir = out / ".kernels" / "kernels" / "python3"
     spec_dir.mkdir(parents=True, exist_ok=True)

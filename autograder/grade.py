@@ -225,17 +225,18 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60,
     with tqdm(total=len(gradable), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
         errors = pool.grade_all(out, gradable, jobs, SUBMISSION_TIMEOUT, on_done=lambda *_: bar.update(),
                                 while_starting=lambda: course.register_assignment(out))
+    url = course.gradebook_url(out, db_url)
     refused = {student: f"could not be graded: {error}" for student, (_, error) in taken.items() if error}
-    _add_students(course.gradebook_url(out, db_url), refused)
+    _add_students(url, refused)
     errors.update(refused)
     tests = _source_tests(out)
-    gradebook = read_gradebook(course.gradebook_url(out, db_url), students)
+    gradebook = read_gradebook(url, students)
     outcomes = [_outcome(out, student, errors[student], gradebook, tests, taken[student][0]) for student in students]
     outcomes += [Outcome(intake.shown(name), 0.0, sum(p for _, p, _ in tests),
                          "could not be graded: the folder name is not a usable student id "
                          "(letters, digits, _ . @ - only)", error="invalid id") for name in rejected]
     _write_reports(out, outcomes, warning)
-    _write_grades(out, outcomes, _export(out, course.gradebook_url(out, db_url)))
+    _write_grades(out, outcomes, _export(out, url))
     return outcomes
 
 
@@ -248,8 +249,9 @@ def main(args):
         print(f"error: {error}", file=sys.stderr)
         return 2
     print_table(outcomes)
-    if sandbox_status(args.insecure):
-        print(f"\n{sandbox_status(args.insecure)}")
+    warning = sandbox_status(args.insecure)
+    if warning:
+        print(f"\n{warning}")
     out = Path(args.out)
     print(f"\nwrote {out / 'grades.csv'}, {out / 'reports'}/<student>.json and the feedback in {out / 'feedback'}")
     return 0

@@ -38,8 +38,8 @@ class Worker:
     def start(self):
         """Start the worker process and wait until it is ready; raises WorkerFailed."""
         env = course.nbgrader_env(self.out)
-        # Kernels' connection files, and their ipc:// sockets beside them: a short path, since a socket's
-        # path may have at most 107 bytes, and one of this worker's own (the sandbox shows it to the kernel).
+        # Kernels' connection files and ipc:// sockets (kernels.py): a folder of this worker's own, short
+        # enough to hold them (kernels._socket_base), removed when the worker stops.
         self.runtime = tempfile.mkdtemp(prefix=f"bn-{self.name}-", dir="/tmp" if os.path.isdir("/tmp") else None)
         env["JUPYTER_RUNTIME_DIR"] = self.runtime
         log = (self.out / "logs" / f"{self.name}.log").open("a")

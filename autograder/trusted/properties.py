@@ -43,12 +43,10 @@ def judge(requests_, results, source=None):
         infos.append(result[ALT])
     # The source decides; what the student's process reports can only add a failure.
     calls_graph = facts.calls_graph or any("batchnorm_backward" in info["functions"] for info in infos)
-    if facts.dynamic:
-        tally.check(False, f"{ALT} does not call batchnorm_backward", f"{ALT} reaches functions without naming them ({'; '.join(facts.dynamic)}): "
-                               "call what it uses by name, so that the grader can tell it is a closed form")
-    else:
-        tally.check(not calls_graph, f"{ALT} does not call batchnorm_backward",
-                    f"{ALT} calls batchnorm_backward: write the closed form instead")
+    failure = (f"{ALT} reaches functions without naming them ({'; '.join(facts.dynamic)}): call what it uses by "
+               "name, so that the grader can tell it is a closed form" if facts.dynamic else
+               f"{ALT} calls batchnorm_backward: write the closed form instead")
+    tally.check(not calls_graph and not facts.dynamic, f"{ALT} does not call batchnorm_backward", failure)
     small, large = infos[0]["lines"], infos[1]["lines"]
     counts = f"{small} lines of layers.py run for N = {SIZES[0][0]}, {large} for N = {SIZES[1][0]}"
     where = f"{'; '.join(facts.loops)}; " if facts.loops else ""
