@@ -58,14 +58,27 @@ def _time_calls(fn, args, number, clock=None):
 
 def calls_for(fn, args, min_seconds, clock=None):
     """How many back-to-back calls of fn(*args) take at least min_seconds (at least 1)."""
+    return _calls_for(lambda number: _time_calls(fn, args, number, clock), min_seconds)
+
+
+def _calls_for(timer, min_seconds):
     number = 1
     while True:
-        elapsed = _time_calls(fn, args, number, clock)
+        elapsed = timer(number)
         if elapsed >= min_seconds or number >= 1_000_000:
             return number
         # Aim a little past the target so the next try usually suffices; grow at most
         # 100-fold at a time, in case the clock ticked too coarsely to see the calls.
         number = min(number * 100, max(number * 2, int(number * 1.2 * min_seconds / max(elapsed, 1e-9))))
+
+
+def _check(pairs, min_seconds, max_seconds):
+    if pairs < 1:
+        raise ValueError(f"pairs: expected at least 1, got {pairs}")
+    if min_seconds <= 0:
+        raise ValueError(f"min_seconds: expected a positive number of seconds, got {min_seconds}")
+    if max_seconds is not None and max_seconds <= 0:
+        raise ValueError(f"max_seconds: expected a positive number of seconds or None, got {max_seconds}")
 
 
 def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), pairs=15, min_seconds=0.01, clock=None,
@@ -86,27 +99,30 @@ def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), p
     Returns a SpeedComparison; print it for a line such as
     "alt is 2.4x faster than graph (range 2.2–2.6x over 15 pairs)".
     """
-    if pairs < 1:
-        raise ValueError(f"pairs: expected at least 1, got {pairs}")
-    if min_seconds <= 0:
-        raise ValueError(f"min_seconds: expected a positive number of seconds, got {min_seconds}")
-    if max_seconds is not None and max_seconds <= 0:
-        raise ValueError(f"max_seconds: expected a positive number of seconds or None, got {max_seconds}")
+    _check(pairs, min_seconds, max_seconds)
+    timers = [lambda number, fn=fn: _time_calls(fn, args, number, clock) for fn in (baseline, candidate)]
+    return compare_timers(*timers, names=names, pairs=pairs, min_seconds=min_seconds, max_seconds=max_seconds)
+
+
+def compare_timers(baseline, candidate, names=("baseline", "candidate"), pairs=15, min_seconds=0.01, max_seconds=None):
+    """compare_speed's interleaved pairs, for calls timed elsewhere: baseline(number) and candidate(number)
+    make that many calls of their function and return the seconds they took."""
+    _check(pairs, min_seconds, max_seconds)
     # Calibrating both also warms them up. Each then runs enough calls to last min_seconds
     # on its own, and the ratio is of the times per call: a slow function runs once per
     # timing, not as often as the fast one needs.
-    numbers = (calls_for(baseline, args, min_seconds, clock), calls_for(candidate, args, min_seconds, clock))
+    timers = (baseline, candidate)
+    numbers = tuple(_calls_for(timer, min_seconds) for timer in timers)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     ratios = []
     spent = 0.0
     try:
-        functions = (baseline, candidate)
         for i in range(pairs):
             first, second = (0, 1) if i % 2 == 0 else (1, 0)
             times = [0.0, 0.0]
             for k in (first, second, second, first):
-                times[k] += _time_calls(functions[k], args, numbers[k], clock)
+                times[k] += timers[k](numbers[k])
             ratios.append((times[0] / numbers[0]) / (times[1] / numbers[1]))
             spent += times[0] + times[1]
             if max_seconds is not None and spent > max_seconds and len(ratios) >= MIN_PAIRS:

@@ -103,3 +103,22 @@ def test_no_link_of_a_submission_is_followed(demo):
                                         / "cs231n_style" / "notes.txt").exists()
     report = json.loads((course / "reports" / "links_secret_file.json").read_text())
     assert report["refused"] == ["cs231n_style/notes.txt: a symbolic link, and only regular files and folders are graded"]
+
+
+def test_no_script_of_a_student_reaches_the_feedback_or_the_autograded_notebook(demo):
+    import nbformat
+
+    from autograder.samples.catalog import SCRIPT_MARK
+
+    out, _ = demo
+    run = f"document.title = '{SCRIPT_MARK}'"
+    course = out / "course"
+    html = (course / "feedback" / "scripts_in_outputs" / "batchnorm_backward" / "batchnorm_backward.html").read_text()
+    assert f"<script>{run}" not in html and f'onerror="{run}' not in html
+    assert f"&lt;script&gt;{run}" in html  # shown as text: the markdown cell and the HTML output
+    nb = nbformat.read(course / "autograded" / "scripts_in_outputs" / "batchnorm_backward" / "batchnorm_backward.ipynb",
+                       as_version=4)
+    outputs = [o for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not any("application/javascript" in o.get("data", {}) for o in outputs)
+    assert not any("<script" in o.get("data", {}).get("text/html", "") for o in outputs)
+    assert not any("<script" in cell.source for cell in nb.cells if cell.cell_type == "markdown")

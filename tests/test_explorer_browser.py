@@ -11,38 +11,21 @@ browser download is not used) and the playwright package. Without them the
 test is skipped, saying what is missing — unless REQUIRE_OPTIONAL=1, as in CI,
 where it fails instead.
 """
-import os
 import time
-from pathlib import Path
 
 import optional
 import pytest
+from browser import chromium
 from browser.lab import ROOT, Lab, course_folder
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = ROOT / "artifacts" / "explorer.png"
 FAILURE = ROOT / "artifacts" / "explorer-failure.png"
 CELL = "from cs231n_style.explorer import open_explorer\nopen_explorer()"
 
 
-def _missing():
-    missing = []
-    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
-        missing.append(f"Chromium at {CHROMIUM} (install Debian's package: sudo apt-get install -y chromium; "
-                       "or set CHROMIUM=/path/to/chromium)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package (pip install playwright==1.65.2; "
-                       "its browser download is not needed)")
-    return missing
-
-
 @pytest.fixture(scope="module")
 def playwright_page(tmp_path_factory):
-    missing = _missing()
+    missing = chromium.missing()
     if missing:
         optional.missing("browser test needs " + " and ".join(missing))
     from playwright.sync_api import sync_playwright
@@ -52,7 +35,7 @@ def playwright_page(tmp_path_factory):
     notebook = course_folder(folder, CELL)
     with Lab(folder, state) as lab, sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(state / "chromium-profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+            str(state / "chromium-profile"), executable_path=chromium.CHROMIUM, args=chromium.ARGS, headless=True,
             viewport={"width": 1400, "height": 1350})
         page = context.new_page()
         try:

@@ -2,8 +2,8 @@
 
 The hidden test hidden_alt_faster asserts that a student's closed form is at
 least MIN_SPEEDUP times as fast as their graph version: the median ratio of 15
-interleaved pairs on 1024x256, in the CPU time of the probe's thread
-(autograder/trusted/properties.py). This runs exactly that check, as grading does
+interleaved pairs on 1024x256, in the CPU time of the student's process as the
+grader reads it (autograder/trusted/properties.py, speed.py). This runs exactly that check, as grading does
 (the probe in the sandbox, then the judge), many times:
 - on the reference solution, whose lean four-stage graph makes it the hardest
   correct case: every run must pass;
@@ -72,7 +72,7 @@ def main(argv=None):
             if load:
                 load.kill()
     N, D = properties.TIMING_SIZE
-    print(f"{CHECK} on {N}x{D}, {properties.TIMING_PAIRS} interleaved pairs in thread CPU time, as graded "
+    print(f"{CHECK} on {N}x{D}, {properties.TIMING_PAIRS} interleaved pairs in the CPU time of the student's process, as graded "
           f"(probe in the sandbox), {'the other core spinning' if load else 'the other core idle'}:")
     print("  " + _summary("reference solution", passes, expect_pass=True))
     print("  " + _summary("closed form calling the graph", fails, expect_pass=False))

@@ -115,6 +115,40 @@ def _flood_widget_state(nb):
         "    Comm(target_name='t', data={'state': {'_model_name': 'm', 'v': blob}}, comm_id=uuid.uuid4().hex)"))
 
 
+# What the hostile-HTML sample's script sets where it runs; tests look for it in the feedback and in a browser.
+SCRIPT_MARK = "student script ran"
+
+
+def _script_in_outputs(nb):
+    """A markdown cell and a code cell's outputs that run JavaScript where they are shown unsanitized."""
+    import nbformat
+
+    setup = next(i for i, cell in enumerate(nb.cells) if _grade_id(cell) == "setup")
+    run = f"document.title = '{SCRIPT_MARK}'"
+    nb.cells.insert(setup + 1, nbformat.v4.new_markdown_cell(
+        f'Notes <script>{run}</script> <img src="x" onerror="{run}">'))
+    html = f'<script>{run}</script><img src="x" onerror="{run}">'
+    nb.cells.insert(setup + 2, nbformat.v4.new_code_cell(
+        f"from IPython.display import HTML, Javascript, display\ndisplay(HTML({html!r}))\ndisplay(Javascript({run!r}))"))
+
+
+def _huge_markdown_cell(nb):
+    """15 MB of markdown in one cell (under the 20 MB a file may have): minutes of rendering, untrimmed."""
+    import nbformat
+
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("My notes. " + "*a* " * (15 << 18)))
+
+
+def _thousands_of_cells(nb):
+    import nbformat
+
+    nb.cells.extend(nbformat.v4.new_code_cell(f"x{i} = {i}") for i in range(5000))
+
+
+def _not_a_notebook(folder):
+    (folder / "batchnorm_backward.ipynb").write_text('{"cells": [' * 5 + "half a notebook")
+
+
 def _break_the_kernel_state(nb):
     import nbformat
 
@@ -244,6 +278,52 @@ _PATCH_PROBE = '''
 import cs231n_style.probe as _probe
 _probe.run_requests = lambda layers, requests: [{"forward": {"out": None}} for _ in requests]
 '''
+
+# The probe runs as __main__: its in-process timing reports made-up ratios, and its timed-calls server answers
+# at once, with zeros for gradients.
+_FAKE_TIMER = '''
+import sys as _sys
+_probe = _sys.modules.get("__main__")
+if hasattr(_probe, "KINDS"):
+    _probe.KINDS["timing"] = lambda layers, request: {"timing": {"ratios": [9.0] * 15, "calls_per_timing": [1, 1]}}
+
+    def _answer_at_once(layers, channel):
+        message, (x, gamma, beta) = channel.receive()
+        channel.send({"ready": True})
+        while True:
+            message, _ = channel.receive()
+            if "end" in message:
+                return
+            if "send" in message:
+                channel.send({"grads": True}, [np.zeros_like(x), np.zeros_like(gamma), np.zeros_like(beta)])
+                continue
+            channel.send({"armed": True})
+            channel.receive()
+            channel.send({"done": True})
+    _probe.serve = _answer_at_once
+'''
+
+# A closed form three times slower than it need be, that returns its last result again when called again
+# on the very same arrays, as a timing loop does.
+_MEMOIZED_ALT = '''
+
+_last_call = None
+
+
+def batchnorm_backward_alt(dout, cache):
+    global _last_call
+    if _last_call is not None and _last_call[0] is dout and _last_call[1] is cache:
+        return _last_call[2]
+    for _ in range(3):
+        grads = _closed_form(dout, cache)
+    _last_call = (dout, cache, grads)
+    return grads
+'''
+
+
+def _memoized_alt():
+    return solution_text().replace("def batchnorm_backward_alt(", "def _closed_form(") + _MEMOIZED_ALT
+
 
 def _symlink(relative, target):
     """A files edit: replace the file at `relative` inside the student folder by a symbolic link to `target`."""
@@ -375,6 +455,12 @@ SAMPLES = (
            _prepend_after_imports(_PATCH_CHECKS, base=student_text), Expect(zero=True, diagnosis="not implemented yet")),
     Sample("patches_probe", "nothing implemented, but the grader's probe is patched to report made-up results",
            _prepend_after_imports(_PATCH_PROBE, base=student_text), Expect(zero=True)),
+    Sample("fakes_the_timer", "nothing implemented, but layers.py makes the probe report a large speed-up and "
+           "answer the timed calls at once", _prepend_after_imports(_FAKE_TIMER, base=student_text),
+           Expect(zero=True, diagnosis="not implemented yet")),
+    Sample("alt_memoizes", "correct, but the closed form is three times slower than it need be and returns its last "
+           "result again for the same arrays", _memoized_alt,
+           Expect(lost=("hidden_alt_faster",), diagnosis="as fast as your graph version")),
     Sample("reads_solution", "nothing implemented, but layers.py looks for the solution on disk and loads it",
            _prepend_after_imports(_READ_SOLUTION, base=student_text),
            Expect(zero=True, diagnosis="not implemented yet", needs_isolation=True)),
@@ -399,6 +485,14 @@ SAMPLES = (
            solution_text, Expect(diagnosis="all tests passed"), notebook=_break_the_kernel_state),
     Sample("floods_widget_state", "correct, and a notebook cell sends 200 MB of widget state",
            solution_text, Expect(diagnosis="all tests passed"), notebook=_flood_widget_state),
+    Sample("huge_markdown_cell", "correct, with a markdown cell of 15 MB", solution_text,
+           Expect(diagnosis="over the 100,000 a cell may hold"), notebook=_huge_markdown_cell),
+    Sample("thousands_of_cells", "correct, with 5,000 extra cells", solution_text,
+           Expect(diagnosis="cells past the 400 a notebook may have were dropped"), notebook=_thousands_of_cells),
+    Sample("not_a_notebook", "correct layers.py, but the notebook is cut off in the middle", solution_text,
+           Expect(zero=True, refused=True, diagnosis="not a Jupyter notebook"), files=_not_a_notebook),
+    Sample("scripts_in_outputs", "correct, and a markdown cell and a cell's outputs carry JavaScript for whoever "
+           "opens the feedback", solution_text, Expect(diagnosis="all tests passed"), notebook=_script_in_outputs),
     Sample("links_to_solution", "layers.py is a symbolic link to the solution in the course folder",
            student_text, Expect(zero=True, refused=True, diagnosis="cs231n_style/layers.py: a symbolic link"),
            files=_symlink("cs231n_style/layers.py", "../" + _COURSE_SOURCE + "cs231n_style/layers.py")),

@@ -44,6 +44,9 @@ def make_requests(check_id):
     return CHECKS[check_id][0]()
 
 
+# Checks whose calls the grader times from outside the student's process (speed.py), with a probe of their own.
+TIMED_OUTSIDE = {"hidden_alt_faster"}
+
 # Checks judged from the submitted source as well (read by the grader, not reported by the probe).
 JUDGED_FROM_SOURCE = {"hidden_alt_properties"}
 

@@ -1,0 +1,159 @@
+"""Calls the grader times from outside: the student's side of the autograder's speed check.
+
+The check that batchnorm_backward_alt is faster than batchnorm_backward cannot
+trust a clock in the student's process, which the student's import could patch.
+So the grader (autograder/trusted/speed.py) runs this in the sandbox and asks for
+for a few calls at a time, each on a dout of its own made from a seed it has
+just chosen, and reads this process's CPU time from /proc while this process
+waits for its next message. Nothing here measures or reports a time.
+
+Messages are one JSON line each, followed by the raw bytes of the arrays the line
+lists in "arrays" ([shape, dtype] each):
+
+    grader -> here                          here -> grader
+    {"case": eps}, x, gamma, beta           {"ready": true}
+    {"call": name, "seeds": [s, ...]}       {"armed": true}   (each dout made, name called on the first)
+    {"go": true}                            {"done": true}    (name called on each of the others in turn)
+    {"send": i}                             {"grads": true}, dx, dgamma, dbeta of timed call i
+                                            (or {"grads": false}: not three numeric arrays)
+    {"end": true}                           (nothing: this process ends)
+
+Where the student's function raises, or is missing, the answer is {name: {"error": ...}}
+instead ("forward" for batchnorm_forward), and this process ends.
+"""
+import json
+import os
+import select
+import time
+
+import numpy as np
+
+ARRAY_DTYPES = ("<f8", "<f4")  # what either side accepts; anything else is refused
+MAX_CALLS = 16  # calls in one timing
+MAX_LINE = 1 << 16
+MAX_ARRAY_BYTES = 64 * 1024 * 1024
+
+
+class ChannelError(Exception):
+    """The other side broke the protocol, went quiet past a deadline (timed_out), or ended."""
+
+    def __init__(self, message, timed_out=False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+class Channel:
+    """Messages over a pair of file descriptors, each read with an optional deadline."""
+
+    def __init__(self, read_fd, write_fd):
+        self.read_fd, self.write_fd = read_fd, write_fd
+        self.buffer = bytearray()
+
+    def _fill(self, deadline):
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and (left <= 0 or not select.select([self.read_fd], [], [], left)[0]):
+            raise ChannelError("no answer in time", timed_out=True)
+        chunk = os.read(self.read_fd, 1 << 20)
+        if not chunk:
+            raise ChannelError("the other side ended")
+        self.buffer += chunk
+
+    def _take(self, count):
+        data = bytes(self.buffer[:count])
+        del self.buffer[:count]
+        return data
+
+    def read_line(self, deadline=None):
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_LINE:
+                raise ChannelError("a message line longer than the protocol allows")
+            self._fill(deadline)
+        return self._take(self.buffer.index(b"\n") + 1)
+
+    def receive(self, deadline=None):
+        """The next message and its arrays (writable float arrays): (dict, [array, ...])."""
+        line = self.read_line(deadline)
+        try:
+            message = json.loads(line)
+            if not isinstance(message, dict):
+                raise ValueError
+            specs = [(tuple(int(n) for n in shape), np.dtype(dtype)) for shape, dtype in message.pop("arrays", [])]
+        except (ValueError, TypeError, AttributeError):
+            raise ChannelError("a message that is not what the protocol sends") from None
+        arrays = []
+        for shape, dtype in specs:
+            nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if all(n >= 0 for n in shape) else -1
+            if dtype.str not in ARRAY_DTYPES or not 0 <= nbytes <= MAX_ARRAY_BYTES:
+                raise ChannelError("an array the protocol does not allow")
+            while len(self.buffer) < nbytes:
+                self._fill(deadline)
+            arrays.append(np.frombuffer(self._take(nbytes), dtype).reshape(shape).copy())
+        return message, arrays
+
+    def send(self, message, arrays=()):
+        arrays = [np.ascontiguousarray(a) for a in arrays]
+        header = dict(message, arrays=[[list(a.shape), a.dtype.str] for a in arrays])
+        data = json.dumps(header).encode() + b"\n" + b"".join(a.tobytes() for a in arrays)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.write_fd, view):]
+
+
+def _grads(output):
+    """The student's (dx, dgamma, dbeta) as arrays the protocol carries, or None."""
+    if not isinstance(output, tuple) or len(output) != 3:
+        return None
+    try:
+        grads = [np.asarray(g) for g in output]
+    except Exception:
+        return None
+    if not all(g.dtype.kind == "f" for g in grads):
+        return None
+    return [g.astype(np.float64 if g.dtype.itemsize > 4 else np.float32, copy=False) for g in grads]
+
+
+def _raised(name, exc):
+    return {"error": f"{name} raised {type(exc).__name__}: {exc}"[:500]}
+
+
+def dout_for(seed, shape):
+    """The dout of one timed call (the grader makes the same one to check the call's result)."""
+    return np.random.default_rng(seed).random(shape)
+
+
+def serve(layers, channel):
+    """Answer the grader's messages with calls of the module `layers`' functions, until it says "end"."""
+    message, (x, gamma, beta) = channel.receive()
+    try:
+        output = layers.batchnorm_forward(x, gamma, beta, {"mode": "train", "eps": message["case"]})
+    except BaseException as exc:  # SystemExit and KeyboardInterrupt included, as the probe records them
+        channel.send({"forward": _raised("batchnorm_forward", exc)})
+        return
+    cache = output[1] if isinstance(output, tuple) and len(output) == 2 else None
+    channel.send({"ready": True})
+    outputs = []
+    while True:
+        message, _ = channel.receive()
+        if "end" in message:
+            return
+        if "send" in message:
+            grads = _grads(outputs[message["send"]])
+            channel.send({"grads": grads is not None}, grads or ())
+            continue
+        name = message["call"]
+        function = getattr(layers, name, None)
+        if not callable(function):
+            channel.send({name: {"error": f"{name} is missing from layers.py"}})
+            return
+        warm_up, *douts = [dout_for(seed, x.shape) for seed in message["seeds"][:MAX_CALLS + 1]]
+        outputs = []
+        try:
+            function(warm_up, cache)  # untimed: the timed calls find the caches as a loop of calls leaves them
+            channel.send({"armed": True})
+            channel.receive()  # "go"
+            for dout in douts:
+                outputs.append(function(dout, cache))
+        except BaseException as exc:
+            channel.send({name: _raised(name, exc)})
+            return
+        channel.send({"done": True})
