@@ -1,5 +1,6 @@
 """Command line of the grading side: `python -m autograder COMMAND`."""
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -32,6 +33,25 @@ def main(argv=None):
                        help="a folder with cs231n_style/layers.py (default: the current folder)")
     args = parser.parse_args(argv)
     skip_unused_imports()
+    if args.command in ("demo", "grade"):
+        try:
+            return _run(args)
+        except KeyboardInterrupt as interrupt:
+            why = str(interrupt) or "SIGINT"
+            print(f"\ngrading stopped by {why}: every worker and every student's process were ended, "
+                  "and no grades.csv was written", file=sys.stderr)
+            return 128 + signal.Signals[why].value
+    return _run(args)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def _run(args):
+    # A request to end (SIGTERM, SIGHUP) ends a grading run as Ctrl-C does: pool.grade_all kills every worker.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     if args.command == "demo":
         from .demo import DEMO_OUT, run
 

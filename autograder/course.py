@@ -17,9 +17,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
-from . import intake, sandbox
-from .release import ASSIGNMENT, ROOT
+from . import intake, nbgrader_cells, notebook_limits, sandbox
+from .release import ASSIGNMENT, NOTEBOOK, RELEASE, ROOT
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 COURSE_CONFIG = ROOT / "autograder" / "nbgrader_config.py"
@@ -104,11 +105,17 @@ def write_kernelspec(out, memory_mb=3072, insecure=False):
     return out / ".kernels"
 
 
+class Intake(NamedTuple):
+    refused: list  # sentences: what intake.copy_submission refused of the folder
+    repaired: list  # sentences: what notebook_limits and nbgrader_cells changed in the notebook
+    error: str  # why the submission cannot be graded at all, or ""
+
+
 def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60, insecure=False):
     """Create the course folder under `out`; register_assignment(out) then sets up the gradebook.
 
-    Returns {student: (refused, error)}: the sentences on what intake.copy_submission refused
-    of that student's folder, and why the submission cannot be graded at all ("" if it can).
+    Returns {student: Intake}: what was refused of that student's folder, what was repaired in
+    the notebook, and why the submission cannot be graded at all ("" if it can).
     """
     out.mkdir(parents=True, exist_ok=True)
     if (out / "submitted").exists() or (out / "autograded").exists():
@@ -118,12 +125,18 @@ def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_t
     shutil.copytree(ROOT / "source" / ASSIGNMENT, out / "source" / ASSIGNMENT,
                     ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
     taken = {}
+    release_notebook = ROOT / RELEASE / NOTEBOOK
     for student, folder in students.items():
+        dest = out / "submitted" / student / ASSIGNMENT
         try:
-            taken[student] = (intake.copy_submission(folder, out / "submitted" / student / ASSIGNMENT), "")
-        except intake.SubmissionRefused as refusal:
+            refused = intake.copy_submission(folder, dest)
+            repaired = notebook_limits.enforce(dest / NOTEBOOK) + nbgrader_cells.repair(dest / NOTEBOOK,
+                                                                                        release_notebook)
+            taken[student] = Intake(refused, repaired, "")
+        except (intake.SubmissionRefused, notebook_limits.NotANotebook) as refusal:
             shutil.rmtree(out / "submitted" / student)
-            taken[student] = ([], str(refusal))
+            taken[student] = Intake([], [], f"{NOTEBOOK}: {refusal}" if isinstance(
+                refusal, notebook_limits.NotANotebook) else str(refusal))
     return taken
 
 

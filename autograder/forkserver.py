@@ -69,10 +69,15 @@ def program(argv):
     return command
 
 
-def _run(argv, cwd, fds, base_path, set_by_imports):
+def _run(argv, cwd, fds, base_path, set_by_imports, server):
     """In the forked child: enter the sandbox and run the program as `python -m` would; never returns."""
     code = 1
     try:
+        # Killed with the server, which ends with the grading process that owns it (its socket closes):
+        # a grading run that is killed leaves no program behind (the sandbox's process 1 dies with this one).
+        sandbox._Libc().prctl(sandbox.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != server:
+            os._exit(1)  # the server ended before the parent-death signal was set
         os.setsid()  # a process group of its own: the grader signals the program and whatever it starts
         for signum in (signal.SIGTERM, signal.SIGCHLD):
             signal.signal(signum, signal.SIG_DFL)
@@ -117,9 +122,10 @@ def _reply(request, fds, children, base_path, set_by_imports):
     names = list(request.get("fds", []))
     if len(names) != len(fds) or not set(names) <= {"stdin", "stdout", "stderr"}:
         raise ValueError(f"fds: expected the names of the descriptors sent (stdin, stdout, stderr), got {names!r}")
+    server = os.getpid()
     pid = os.fork()
     if pid == 0:
-        _run(request["start"], cwd, dict(zip(names, fds)), base_path, set_by_imports)
+        _run(request["start"], cwd, dict(zip(names, fds)), base_path, set_by_imports, server)
     children.add(pid)
     return {"pid": pid}
 

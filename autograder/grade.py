@@ -45,6 +45,7 @@ class Outcome:
     tests: list = field(default_factory=list)
     error: str = ""
     refused: list = field(default_factory=list)  # what intake.copy_submission refused of the folder
+    repaired: list = field(default_factory=list)  # what was changed in the notebook before grading (course.Intake)
 
 
 def read_gradebook(db_url, students):
@@ -91,11 +92,12 @@ def _source_tests(out):
     return tests
 
 
-def _outcome(out, student, error, gradebook, tests, refused=()):
+def _outcome(out, student, error, gradebook, tests, refused=(), repaired=()):
     """The Outcome of one student from the gradebook and the trusted checks' record."""
     record_path = out / "autograded" / student / ASSIGNMENT / VERDICTS_FILE
     record = json.loads(record_path.read_text()) if record_path.is_file() and not error else {}
-    outcome = Outcome(student, max_score=sum(points for _, points, _ in tests), error=error, refused=list(refused))
+    outcome = Outcome(student, max_score=sum(points for _, points, _ in tests), error=error, refused=list(refused),
+                      repaired=list(repaired))
     score, _, grades = gradebook.get(student, (0.0, None, {}))
     if error or student not in gradebook:
         outcome.score = 0.0
@@ -118,6 +120,8 @@ def _outcome(out, student, error, gradebook, tests, refused=()):
     outcome.diagnosis = error or (f"{failing[0]['id']}: {failing[0]['diagnosis']}" if failing else "all tests passed")
     if refused:
         outcome.diagnosis += f" (refused from the submission: {'; '.join(refused)})"
+    if repaired:
+        outcome.diagnosis += f" (changed in the notebook before grading: {'; '.join(repaired)})"
     # It quotes the student's exceptions: no control character reaches a terminal or a spreadsheet.
     outcome.diagnosis = intake.shown(outcome.diagnosis)
     return outcome
@@ -131,7 +135,8 @@ def _write_reports(out, outcomes, sandbox_warning=None):
             continue
         (reports / f"{o.student}.json").write_text(json.dumps(
             {"student": o.student, "score": o.score, "max_score": o.max_score, "tests": o.tests,
-             "refused": o.refused, "sandbox": sandbox_warning or "isolated"}, indent=1) + "\n")
+             "refused": o.refused, "repaired": o.repaired, "sandbox": sandbox_warning or "isolated"},
+            indent=1) + "\n")
 
 
 def _export(out, db_url):
@@ -221,17 +226,18 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60,
             raise course.CourseError(f"{name}: expected at least 1, got {value}")
     taken = course.prepare(out, students, db_url=db_url, cell_timeout=cell_timeout, check_timeout=check_timeout,
                            insecure=bool(warning))
-    gradable = [student for student in students if not taken[student][1]]
+    gradable = [student for student in students if not taken[student].error]
     with tqdm(total=len(gradable), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
         errors = pool.grade_all(out, gradable, jobs, SUBMISSION_TIMEOUT, on_done=lambda *_: bar.update(),
                                 while_starting=lambda: course.register_assignment(out))
     url = course.gradebook_url(out, db_url)
-    refused = {student: f"could not be graded: {error}" for student, (_, error) in taken.items() if error}
+    refused = {student: f"could not be graded: {i.error}" for student, i in taken.items() if i.error}
     _add_students(url, refused)
     errors.update(refused)
     tests = _source_tests(out)
     gradebook = read_gradebook(url, students)
-    outcomes = [_outcome(out, student, errors[student], gradebook, tests, taken[student][0]) for student in students]
+    outcomes = [_outcome(out, student, errors[student], gradebook, tests, taken[student].refused,
+                         taken[student].repaired) for student in students]
     outcomes += [Outcome(intake.shown(name), 0.0, sum(p for _, p, _ in tests),
                          "could not be graded: the folder name is not a usable student id "
                          "(letters, digits, _ . @ - only)", error="invalid id") for name in rejected]

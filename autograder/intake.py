@@ -12,10 +12,8 @@ refused (empty if it took everything). Only two kinds of entry are taken:
 
 Symbolic links, hard links to outside files, FIFOs, sockets and devices are refused, and
 so is whatever passes the limits below. The copy holds no link, so no later step
-(nbgrader's copies, the feedback) can follow one. The copied notebook is then kept
-within notebook_limits' limits.
-A refused required file (REQUIRED), or a notebook that is not one, means the
-submission cannot be graded.
+(nbgrader's copies, the feedback) can follow one.
+A refused required file (REQUIRED) means the submission cannot be graded.
 """
 import errno
 import os
@@ -23,7 +21,6 @@ import shutil
 import stat
 from pathlib import Path
 
-from . import notebook_limits
 from .release import NOTEBOOK, STUDENT_LAYERS
 
 # Without these a submission is not graded at all.
@@ -156,10 +153,6 @@ def copy_submission(folder, dest):
         reasons = [why for why in refused if why.split(":")[0] in missing]
         raise SubmissionRefused("required file " + " and ".join(missing) + " "
                                 + (f"refused ({'; '.join(reasons)})" if reasons else "missing"))
-    try:
-        refused += notebook_limits.enforce(dest / NOTEBOOK)
-    except notebook_limits.NotANotebook as error:
-        raise SubmissionRefused(f"{NOTEBOOK}: {error}") from None
     return _summarized(refused)
 
 

@@ -88,6 +88,15 @@ class Worker:
             return "could not be graded: the grading worker answered out of turn"
         return reply.get("error", "")
 
+    def kill(self):
+        """Kill the worker and everything in its process group now (from another thread: its own then fails)."""
+        process = self.process
+        if process is not None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
     def stop(self, graceful=False):
         """End the worker: at once (it failed), or once it has finished what it is doing (graceful)."""
         if self.process is None:
@@ -117,6 +126,7 @@ def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None,
     command: the worker's command line (default: python -m autograder.worker OUT).
     while_starting: a function run while the workers start (importing nbgrader takes seconds);
     they take students once it has returned. What it raises is raised here, and nobody is graded.
+    An interrupt (KeyboardInterrupt) kills every worker and what it started, then is raised here.
     """
     (out / "logs").mkdir(exist_ok=True)
     todo = queue.Queue()
@@ -124,9 +134,11 @@ def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None,
         todo.put(student)
     errors = {}
     set_up, set_up_failed = threading.Event(), []
+    workers = []
 
     def run(name):
         worker = Worker(out, name, command)
+        workers.append(worker)
         try:
             try:
                 worker.start()
@@ -149,11 +161,15 @@ def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None,
     try:
         if while_starting is not None:
             while_starting()
-    except BaseException:
-        set_up_failed.append(True)
-        raise
-    finally:
         set_up.set()
         for thread in threads:
             thread.join()
+    except BaseException:  # what while_starting raised, or an interrupt (grade turns SIGTERM into one)
+        set_up_failed.append(True)
+        set_up.set()
+        for worker in workers:
+            worker.kill()  # and with it its fork server, whose programs die with it (forkserver.py)
+        for thread in threads:
+            thread.join()
+        raise
     return errors

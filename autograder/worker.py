@@ -22,12 +22,17 @@ import sys
 import time
 from pathlib import Path
 
-from . import intake
+from . import course, intake
 from .caches import keep_between_students
 from .lean_imports import skip_unused_imports
 from .release import ASSIGNMENT
 
 ATTEMPTS = 3  # tries of one student's autograde before it is reported as not graded
+# Failures of the machine rather than of the submission, which another try may not meet: a gradebook
+# another process holds, a kernel or fork server that did not start. Any other failure is the same every
+# time, and is reported at once.
+TRANSIENT = (*course.CONCURRENT_SETUP, "Kernel didn't respond", "Kernel died before replying",
+             "Address already in use", "ForkServerError")
 
 
 def load_api(out):
@@ -50,12 +55,18 @@ def _failure_line(result):
     return (errors or lines or ["unknown error"])[-1][:200]
 
 
+def _transient(result):
+    text = (result.get("error") or "") + (result.get("log") or "")
+    return any(pattern in text for pattern in TRANSIENT)
+
+
 def grade_one(api, out, student):
     """Autograde `student` and write their feedback; returns '' or why it could not be graded.
 
-    A submission cannot make nbgrader fail (a looping, crashing or exiting notebook is scored
-    by the preprocessors), so a failure is the machine's: a kernel that could not start (two
-    workers picked the same free port), a busy gradebook. Each is tried ATTEMPTS times.
+    A looping, crashing or exiting notebook is scored by the preprocessors, and nbgrader-metadata
+    mishaps are repaired before (nbgrader_cells), so a failure is most often the machine's: a busy
+    gradebook, a kernel that could not start (TRANSIENT), tried up to ATTEMPTS times. Any other
+    failure would recur: it is reported after the first.
     """
     log = out / "logs" / f"{student}.autograde.log"
     log.write_text("")
@@ -65,14 +76,15 @@ def grade_one(api, out, student):
         with log.open("a") as f:
             f.write(f"--- attempt {attempt}: {'graded' if result['success'] else 'failed'}\n"
                     + (result.get("log") or "") + (result.get("error") or ""))
-        if result["success"]:
+        if result["success"] or not _transient(result):
             break
         if attempt < ATTEMPTS:
             print(f"{student}: attempt {attempt} failed ({_failure_line(result)}); trying again",
                   file=sys.stderr, flush=True)
             time.sleep(attempt + random.random())
     if not result["success"]:
-        return (f"could not be graded: nbgrader failed {ATTEMPTS} times ({_failure_line(result)}); "
+        times = f"{attempt} times" if attempt > 1 else "once, in a way another try would not change"
+        return (f"could not be graded: nbgrader failed {times} ({_failure_line(result)}); "
                 f"see logs/{student}.autograde.log")
     intake.remove_links(out / "autograded" / student / ASSIGNMENT)  # the feedback step copies what is there
     feedback = api.generate_feedback(ASSIGNMENT, student, force=True)

@@ -60,13 +60,13 @@ def test_a_worker_that_never_starts_is_reported(tmp_path, monkeypatch):
 class _FlakyAPI:
     """nbgrader's API as the worker uses it, failing the first `failures` autogrades."""
 
-    def __init__(self, failures):
-        self.failures, self.calls = failures, 0
+    def __init__(self, failures, error="RuntimeError: Kernel died before replying to kernel_info"):
+        self.failures, self.calls, self.error = failures, 0, error
 
     def autograde(self, *args, **kwargs):
         self.calls += 1
         if self.calls <= self.failures:
-            return {"success": False, "error": "RuntimeError: Kernel died before replying to kernel_info"}
+            return {"success": False, "error": self.error}
         return {"success": True, "log": "[AutogradeApp | INFO] graded"}
 
     def generate_feedback(self, *args, **kwargs):
@@ -83,3 +83,17 @@ def test_a_failed_autograde_is_tried_again_and_logged(tmp_path, monkeypatch):
     assert "--- attempt 1: failed" in log and "--- attempt 3: graded" in log
     error = worker.grade_one(_FlakyAPI(5), tmp_path, "s2")
     assert error.startswith("could not be graded: nbgrader failed 3 times (RuntimeError: Kernel died")
+
+
+def test_a_failure_that_would_recur_is_reported_after_one_try(tmp_path, monkeypatch):
+    from autograder import worker
+
+    monkeypatch.setattr(worker.time, "sleep", lambda seconds: None)
+    (tmp_path / "logs").mkdir()
+    api = _FlakyAPI(5, error="ValidationError: Notebook failed to validate; the nbgrader metadata may be corrupted.")
+    error = worker.grade_one(api, tmp_path, "s3")
+    assert api.calls == 1
+    assert error.startswith("could not be graded: nbgrader failed once, in a way another try would not change "
+                            "(ValidationError: Notebook failed to validate")
+    busy = _FlakyAPI(2, error="sqlalchemy.exc.OperationalError: database is locked")
+    assert worker.grade_one(busy, tmp_path, "s4") == "" and busy.calls == 3

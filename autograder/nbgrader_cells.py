@@ -1,0 +1,86 @@
+"""Undo the nbgrader-metadata mishaps of honest students, from the assignment's source, before nbgrader runs.
+
+    sentences = nbgrader_cells.repair(notebook_path, release_notebook_path)
+
+Jupyter's copy and paste keeps a cell's nbgrader metadata, so a copied test cell
+carries a grade_id twice, and nbgrader then refuses the whole notebook ("an old
+version"); a "grade" flag switched off in the cell toolbar fails its validation.
+A deleted test cell would score nothing. Here, before nbgrader sees the notebook,
+against the notebook the students were given (the release):
+- a second cell with a grade_id already seen loses its nbgrader metadata (it stays
+  a plain cell; the first is the one graded);
+- metadata with a grade_id the assignment does not have is removed;
+- the grading keys (KEYS) of every other nbgrader cell are set back to the release's;
+- a cell of the release with a grade_id that is missing is put back, the release's
+  copy, after the nearest cell before it that is still there. (nbgrader's own
+  OverwriteCells.add_missing_cells fails when that cell is a locked markdown cell.)
+Returns one sentence for each repair (for the student's report). The notebook
+has passed notebook_limits, so it is JSON with a list of cells.
+"""
+import copy
+import json
+
+from .intake import shown
+
+KEYS = ("grade", "solution", "locked", "points", "task", "schema_version")
+
+
+def _nbgrader(cell):
+    metadata = cell.get("metadata")
+    value = metadata.get("nbgrader") if isinstance(metadata, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def _with_ids(cells):
+    return [(meta["grade_id"], cell) for cell, meta in ((c, _nbgrader(c)) for c in cells) if meta and "grade_id" in meta]
+
+
+def repair(path, release_path):
+    """Repair the notebook at `path` in place against the release's notebook; returns the sentences."""
+    with open(release_path, encoding="utf-8") as f:
+        release = _with_ids(json.load(f)["cells"])
+    expected = {grade_id: _nbgrader(cell) for grade_id, cell in release}
+    with open(path, encoding="utf-8") as f:
+        nb = json.load(f)
+    sentences, seen = [], set()
+    for number, cell in enumerate(nb["cells"], 1):
+        metadata = cell.get("metadata")
+        if not isinstance(metadata, dict) or "nbgrader" not in metadata:
+            continue
+        meta = _nbgrader(cell) or {}
+        grade_id = meta.get("grade_id")
+        if grade_id not in expected:
+            del metadata["nbgrader"]
+            sentences.append(f"cell {number}: nbgrader metadata for a cell the assignment does not have "
+                             f"({shown(repr(grade_id))[:60]}) removed")
+        elif grade_id in seen:
+            del metadata["nbgrader"]
+            sentences.append(f"cell {number}: a copy of the cell {grade_id}, which is graded once, where it "
+                             "first appears")
+        else:
+            seen.add(grade_id)
+            given = expected[grade_id]
+            changed = [key for key in KEYS if meta.get(key) != given.get(key)]
+            if changed:
+                for key in changed:
+                    if key in given:
+                        meta[key] = given[key]
+                    else:
+                        meta.pop(key, None)
+                metadata["nbgrader"] = meta
+                sentences.append(f"cell {grade_id}: its nbgrader metadata was changed ({', '.join(changed)}); "
+                                 "set back to the assignment's")
+    for position, (grade_id, cell) in enumerate(release):
+        if grade_id in seen:
+            continue
+        before = [gid for gid, _ in release[:position] if gid in seen]
+        at = 0 if not before else 1 + max(i for i, c in enumerate(nb["cells"])
+                                          if (_nbgrader(c) or {}).get("grade_id") == before[-1])
+        nb["cells"].insert(at, copy.deepcopy(cell))
+        seen.add(grade_id)
+        sentences.append(f"cell {grade_id} was missing: put back from the assignment")
+    if sentences:
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(nb, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+    return sentences
