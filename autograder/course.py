@@ -132,11 +132,16 @@ def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_t
             refused = intake.copy_submission(folder, dest)
             repaired = notebook_limits.enforce(dest / NOTEBOOK) + nbgrader_cells.repair(dest / NOTEBOOK,
                                                                                         release_notebook)
-            taken[student] = Intake(refused, repaired, "")
-        except (intake.SubmissionRefused, notebook_limits.NotANotebook) as refusal:
-            shutil.rmtree(out / "submitted" / student)
-            taken[student] = Intake([], [], f"{NOTEBOOK}: {refusal}" if isinstance(
-                refusal, notebook_limits.NotANotebook) else str(refusal))
+            taken[student] = Intake(refused, intake.summarized(repaired, "changes"), "")
+        except Exception as refusal:  # nothing in one submission may stop the others from being graded
+            shutil.rmtree(out / "submitted" / student, ignore_errors=True)
+            if isinstance(refusal, notebook_limits.NotANotebook):
+                why = f"{NOTEBOOK}: {refusal}"
+            elif isinstance(refusal, intake.SubmissionRefused):
+                why = str(refusal)
+            else:
+                why = f"the submission could not be taken in ({type(refusal).__name__})"
+            taken[student] = Intake([], [], why)
     return taken
 
 

@@ -153,14 +153,14 @@ def copy_submission(folder, dest):
         reasons = [why for why in refused if why.split(":")[0] in missing]
         raise SubmissionRefused("required file " + " and ".join(missing) + " "
                                 + (f"refused ({'; '.join(reasons)})" if reasons else "missing"))
-    return _summarized(refused)
+    return summarized(refused)
 
 
-def _summarized(refused):
+def summarized(sentences, what="entries refused"):
     """At most MAX_REFUSALS_LISTED sentences, and a count of the rest."""
-    if len(refused) <= MAX_REFUSALS_LISTED:
-        return list(refused)
-    return refused[:MAX_REFUSALS_LISTED] + [f"and {len(refused) - MAX_REFUSALS_LISTED} more entries refused"]
+    if len(sentences) <= MAX_REFUSALS_LISTED:
+        return list(sentences)
+    return sentences[:MAX_REFUSALS_LISTED] + [f"and {len(sentences) - MAX_REFUSALS_LISTED} more {what}"]
 
 
 def remove_links(folder):

@@ -8,7 +8,8 @@ version"); a "grade" flag switched off in the cell toolbar fails its validation.
 A deleted test cell would score nothing. Here, before nbgrader sees the notebook,
 against the notebook the students were given (the release):
 - a second cell with a grade_id already seen loses its nbgrader metadata (it stays
-  a plain cell; the first is the one graded);
+  a plain cell; the first is the one graded, unless it is an answer cell still as
+  given and the copy holds the answer);
 - metadata with a grade_id the assignment does not have is removed;
 - the grading keys (KEYS) of every other nbgrader cell are set back to the release's;
 - a cell of the release with a grade_id that is missing is put back, the release's
@@ -31,6 +32,11 @@ def _nbgrader(cell):
     return value if isinstance(value, dict) else None
 
 
+def _text(cell):
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
 def _with_ids(cells):
     return [(meta["grade_id"], cell) for cell, meta in ((c, _nbgrader(c)) for c in cells) if meta and "grade_id" in meta]
 
@@ -40,25 +46,34 @@ def repair(path, release_path):
     with open(release_path, encoding="utf-8") as f:
         release = _with_ids(json.load(f)["cells"])
     expected = {grade_id: _nbgrader(cell) for grade_id, cell in release}
+    given_text = {grade_id: _text(cell) for grade_id, cell in release}
     with open(path, encoding="utf-8") as f:
         nb = json.load(f)
-    sentences, seen = [], set()
+    sentences, seen = [], {}  # grade_id -> the cell graded under it
     for number, cell in enumerate(nb["cells"], 1):
         metadata = cell.get("metadata")
         if not isinstance(metadata, dict) or "nbgrader" not in metadata:
             continue
         meta = _nbgrader(cell) or {}
         grade_id = meta.get("grade_id")
-        if grade_id not in expected:
+        if not isinstance(grade_id, str) or grade_id not in expected:
             del metadata["nbgrader"]
             sentences.append(f"cell {number}: nbgrader metadata for a cell the assignment does not have "
                              f"({shown(repr(grade_id))[:60]}) removed")
         elif grade_id in seen:
-            del metadata["nbgrader"]
-            sentences.append(f"cell {number}: a copy of the cell {grade_id}, which is graded once, where it "
-                             "first appears")
+            graded = seen[grade_id]
+            if expected[grade_id].get("solution") and _text(graded) == given_text[grade_id] != _text(cell):
+                # An answer cell whose copy holds the student's work while the first is as given: the copy
+                # is graded.
+                metadata["nbgrader"] = graded["metadata"].pop("nbgrader")
+                seen[grade_id] = cell
+                where = "the copy, which holds the answer"
+            else:
+                del metadata["nbgrader"]
+                where = "where it first appears"
+            sentences.append(f"cell {number}: a copy of the cell {grade_id}, which is graded once: {where}")
         else:
-            seen.add(grade_id)
+            seen[grade_id] = cell
             given = expected[grade_id]
             changed = [key for key in KEYS if meta.get(key) != given.get(key)]
             if changed:
@@ -76,8 +91,8 @@ def repair(path, release_path):
         before = [gid for gid, _ in release[:position] if gid in seen]
         at = 0 if not before else 1 + max(i for i, c in enumerate(nb["cells"])
                                           if (_nbgrader(c) or {}).get("grade_id") == before[-1])
-        nb["cells"].insert(at, copy.deepcopy(cell))
-        seen.add(grade_id)
+        seen[grade_id] = copy.deepcopy(cell)
+        nb["cells"].insert(at, seen[grade_id])
         sentences.append(f"cell {grade_id} was missing: put back from the assignment")
     if sentences:
         with open(path, "w", encoding="utf-8") as f:

@@ -22,7 +22,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "nbconvert.preprocessors.sanitize.SanitizeHTML",
+    "autograder.preprocessors.SanitizeStudentHTML",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
@@ -38,10 +38,10 @@ c.Execute.shutdown_kernel = "immediate"
 c.Execute.kernel_manager_class = "autograder.kernels.ForkingKernelManager"
 
 # A student's HTML and JavaScript would reach whoever opens the autograded notebook or the feedback: both
-# are sanitized with nbconvert's allow-list (SanitizeHTML: outputs other than text, images and sanitized
-# HTML are dropped, JavaScript among them; markup off the list is escaped, in markdown cells too, whose
-# rendering nbgrader's feedback template leaves unsanitized).
-c.SanitizeHTML.enabled = True
+# are sanitized with nbconvert's allow-list (SanitizeStudentHTML, a SanitizeHTML: outputs other than text,
+# images and sanitized HTML are dropped, JavaScript among them; markup off the list is escaped, in the
+# student's markdown cells too, whose rendering nbgrader's feedback template leaves unsanitized).
+c.SanitizeStudentHTML.enabled = True
 c.HTMLExporter.sanitize_html = True
 
 # Feedback shows verdicts, never the source of hidden tests.
@@ -49,5 +49,5 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "nbconvert.preprocessors.sanitize.SanitizeHTML",
+    "autograder.preprocessors.SanitizeStudentHTML",
 ]

@@ -34,6 +34,12 @@ def _read(path):
     if not isinstance(cells, list) or not all(isinstance(c, dict) and isinstance(c.get("cell_type"), str)
                                               for c in cells):
         raise NotANotebook("not a Jupyter notebook (no list of cells)")
+    for number, cell in enumerate(cells, 1):
+        source = cell.get("source", "")
+        if not (isinstance(source, str) or isinstance(source, list) and all(isinstance(s, str) for s in source)):
+            raise NotANotebook(f"not a Jupyter notebook (cell {number}'s source is not text)")
+        if not isinstance(cell.get("metadata", {}), dict):
+            raise NotANotebook(f"not a Jupyter notebook (cell {number}'s metadata is not a dictionary)")
     return nb
 
 
@@ -54,7 +60,8 @@ def _note(cell, why):
 
 
 def _graded(cell):
-    return isinstance(cell.get("metadata"), dict) and isinstance(cell["metadata"].get("nbgrader"), dict)
+    nbgrader = cell.get("metadata", {}).get("nbgrader")
+    return isinstance(nbgrader, dict) and isinstance(nbgrader.get("grade_id"), str)
 
 
 def enforce(path):
@@ -64,7 +71,10 @@ def enforce(path):
     name = path.name
     cells = nb["cells"]
     if len(cells) > MAX_CELLS:
-        kept = [c for i, c in enumerate(cells) if i < MAX_CELLS or _graded(c)]
+        # nbgrader's cells past the limit stay (as many as the limit again): a student may have added
+        # cells above them; nbgrader_cells then removes metadata the assignment does not have.
+        graded_after = [c for c in cells[MAX_CELLS:] if _graded(c)][:MAX_CELLS]
+        kept = cells[:MAX_CELLS] + graded_after
         sentences.append(f"{name}: {len(cells) - len(kept)} cells past the {MAX_CELLS} a notebook may have "
                          "were dropped")
         nb["cells"] = cells = kept

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient.exceptions import DeadKernelError
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
 
@@ -102,3 +103,15 @@ class TrustedChecks(NbGraderPreprocessor):
                         "failures": v.failures} for gid, v in verdicts.items()}
         (directory / VERDICTS_FILE).write_text(json.dumps(record, indent=1))
         return nb, resources
+
+
+class SanitizeStudentHTML(SanitizeHTML):
+    """nbconvert's SanitizeHTML for what a student wrote or ran: every cell's outputs, and the text of every
+    markdown or raw cell except the locked ones, which are the instructor's (nbgrader restores them from the
+    source, and nbgrader_cells has set the "locked" flag back to the release's). Their formulas keep their
+    `&` and `>`, which the sanitizer would escape."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type != "code" and cell.get("metadata", {}).get("nbgrader", {}).get("locked"):
+            return cell, resources
+        return super().preprocess_cell(cell, resources, cell_index)

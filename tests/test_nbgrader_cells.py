@@ -74,3 +74,22 @@ def test_metadata_of_a_cell_the_assignment_lacks_is_removed(tmp_path, release):
     assert len(sentences) == 2 and "\x1b" not in "".join(sentences)
     assert "nbgrader" not in repaired.cells[-1].metadata and "nbgrader" not in repaired.cells[-2].metadata
     json.dumps(repaired)  # still a notebook nbformat writes
+
+
+def test_an_answer_written_in_a_pasted_copy_is_the_one_graded(tmp_path, release):
+    index = next(i for i, c in enumerate(release.cells)
+                 if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "markdown")
+    grade_id = _grade_id(release.cells[index])
+    pasted = copy.deepcopy(release.cells[index])
+    pasted.id, pasted.source = "pasted", "My answer: epsilon keeps the division defined."
+    release.cells.insert(index + 1, pasted)
+    [sentence], repaired = _repair(tmp_path, release)
+    assert "the copy, which holds the answer" in sentence
+    graded = [c for c in repaired.cells if _grade_id(c) == grade_id]
+    assert [c.source for c in graded] == [pasted.source]
+
+
+def test_a_grade_id_that_is_not_text_is_removed(tmp_path, release):
+    release.cells.append(nbformat.v4.new_code_cell("z = 3", metadata={"nbgrader": {"grade_id": []}}))
+    [sentence], repaired = _repair(tmp_path, release)
+    assert "does not have" in sentence and "nbgrader" not in repaired.cells[-1].metadata

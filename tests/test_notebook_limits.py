@@ -84,3 +84,23 @@ def test_what_is_not_a_notebook_is_refused(tmp_path, text):
     path.write_text(text)
     with pytest.raises(limits.NotANotebook, match="not a Jupyter notebook"):
         limits.enforce(path)
+
+
+@pytest.mark.parametrize("cell", [
+    {"cell_type": "code", "source": ["a", 1], "metadata": {}, "outputs": []},
+    {"cell_type": "markdown", "source": [None], "metadata": {}},
+    {"cell_type": "markdown", "source": "x", "metadata": ["not", "a", "dict"]},
+])
+def test_cells_that_are_not_cells_refuse_the_notebook(tmp_path, cell):
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    with pytest.raises(limits.NotANotebook, match="not a Jupyter notebook"):
+        limits.enforce(path)
+
+
+def test_empty_nbgrader_metadata_does_not_keep_cells_past_the_limit(tmp_path):
+    cells = [nbformat.v4.new_code_cell("", metadata={"nbgrader": {}}) for _ in range(limits.MAX_CELLS + 600)]
+    path = _write(tmp_path / "nb.ipynb", cells)
+    [sentence] = limits.enforce(path)
+    assert "600 cells past the 400" in sentence
+    assert len(_cells(path)) == limits.MAX_CELLS

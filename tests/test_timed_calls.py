@@ -167,4 +167,34 @@ def test_an_endless_loop_in_a_timed_call_costs_the_check_its_timeout(tmp_path):
         assert time.monotonic() - start < 10
     finally:
         _kill(process)
-    assert result == {"timing": {"error": "did not finish within 3 s (an endless loop?)"}}
+    assert result == {"timing": {"error": "did not finish within 3 s (an endless loop, or calls of many seconds each?)"}}
+
+
+@pytest.mark.parametrize("header", [
+    {"arrays": [[[8], "<f8"]] * 4},  # more arrays than any message carries
+    {"arrays": [[[MAX_ARRAY_BYTES // 16 + 1], "<f8"]] * 2},  # each allowed, together too many bytes
+    {"arrays": [[[2, 2, 2], "<f8"]]},
+    {"arrays": [[[1e300], "<f8"]]},
+    {"arrays": [[[2 ** 70], "<f8"]]},
+    {"arrays": [[[4611686018427387904, 4], "<f8"]]},  # a product that wraps around in int64
+])
+def test_messages_past_the_protocols_bounds_are_refused(channel_pair, header):
+    here, there = channel_pair
+    os.write(here.write_fd, json.dumps(header).encode() + b"\n")
+    with pytest.raises(ChannelError):
+        there.receive(time.monotonic() + 5)
+
+
+def test_a_line_nested_too_deeply_is_refused(channel_pair):
+    here, there = channel_pair
+    os.write(here.write_fd, b"[" * 30000 + b"\n")
+    with pytest.raises(ChannelError):
+        there.receive(time.monotonic() + 5)
+
+
+def test_sending_to_a_side_that_stops_reading_gives_up_at_the_deadline(channel_pair):
+    here, _ = channel_pair
+    start = time.monotonic()
+    with pytest.raises(ChannelError) as stuck:
+        here.send({"case": 1e-5}, [np.zeros(1 << 20)], deadline=time.monotonic() + 0.5)  # 8 MB: past a pipe
+    assert stuck.value.timed_out and time.monotonic() - start < 3

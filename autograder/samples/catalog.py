@@ -337,6 +337,31 @@ def batchnorm_backward_alt(dout, cache):
 '''
 
 
+# A "closed form" that is the graph version under another name, returning results that compute themselves
+# only when they are turned into arrays: timed as the call returns, it costs nothing.
+_LAZY_ALT = '''
+
+
+class _Later:
+    def __init__(self, dout, cache, which):
+        self.dout, self.cache, self.which = dout, cache, which
+
+    def __array__(self, dtype=None, copy=None):
+        return _graph_copy(self.dout, self.cache)[self.which]
+
+
+def batchnorm_backward_alt(dout, cache):
+    return tuple(_Later(dout, cache, which) for which in range(3))
+'''
+
+
+def _lazy_alt():
+    text = solution_text()
+    start = text.index("def batchnorm_backward(")
+    graph = text[start:text.index("\ndef ", start + 1)].replace("def batchnorm_backward(", "def _graph_copy(")
+    return text.replace("def batchnorm_backward_alt(", "def _unused_closed_form(") + "\n\n" + graph + _LAZY_ALT
+
+
 def _memoized_alt():
     return solution_text().replace("def batchnorm_backward_alt(", "def _closed_form(") + _MEMOIZED_ALT
 
@@ -478,6 +503,9 @@ SAMPLES = (
     Sample("alt_memoizes", "correct, but the closed form is three times slower than it need be and returns its last "
            "result again for the same arrays", _memoized_alt,
            Expect(lost=("hidden_alt_faster",), diagnosis="as fast as your graph version")),
+    Sample("alt_lazy_results", "the closed form is a renamed copy of the graph version whose results compute "
+           "themselves only when read", _lazy_alt,
+           Expect(lost=SPEED + AFFINE, diagnosis="as fast as your graph version")),
     Sample("reads_solution", "nothing implemented, but layers.py looks for the solution on disk and loads it",
            _prepend_after_imports(_READ_SOLUTION, base=student_text),
            Expect(zero=True, diagnosis="not implemented yet", needs_isolation=True)),

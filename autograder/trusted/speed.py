@@ -22,7 +22,6 @@ Returns the result properties.timing_judge reads: {"timing": {"ratios": [...],
 "calls_per_timing": [...]}}, or {part: {"error": ...}} for the part that failed,
 or {"wrong": line} for a result that is not the gradient.
 """
-import itertools
 import os
 import random
 import time
@@ -36,6 +35,7 @@ from .. import reference as ref
 from .compare import compare, scales
 
 GRAPH, ALT = "batchnorm_backward", "batchnorm_backward_alt"
+PARTS = ("forward", GRAPH, ALT)  # what a failed call is reported under
 GRADS = ("dx", "dgamma", "dbeta")
 EPS = 1e-5
 VERIFIED_SHARE = 0.05  # of the calls after the first of each function, whose result is compared with the reference
@@ -103,11 +103,11 @@ def cpu_seconds(pid):
 class _Session:
     """The conversation with one timed-calls process."""
 
-    def __init__(self, channel, pid, case, seed, timeout):
+    def __init__(self, channel, pid, case, timeout):
         self.channel, self.pid, self.case = channel, pid, case
         self.timeout, self.deadline = timeout, time.monotonic() + timeout
-        self.seeds = itertools.count(seed << 32)  # a dout of its own for every call
-        self.chooser = random.SystemRandom()  # which results are checked: not predictable from this source
+        # The douts' seeds and which results are checked: neither predictable from this source.
+        self.chooser = random.SystemRandom()
         self.checked = set()
         _, self.ref_cache = ref.batchnorm_forward(case.x, case.gamma, case.beta, {"mode": "train", "eps": EPS})
 
@@ -117,25 +117,35 @@ class _Session:
         except ChannelError as exc:
             raise _Failed(_unfinished(exc, self.timeout)) from None
         if key not in message:
-            failed = {part: info for part, info in message.items() if isinstance(info, dict) and "error" in info}
+            failed = {part: {"error": str(info["error"])[:500]} for part, info in message.items()
+                      if part in PARTS and isinstance(info, dict) and "error" in info}
             raise _Failed(failed or {"timing": {"error": "the timing's answers are not what the probe sends"}})
         return message, arrays
 
+    def send(self, message, arrays=()):
+        try:
+            self.channel.send(message, arrays, self.deadline)
+        except ChannelError as exc:
+            raise _Failed(_unfinished(exc, self.timeout)) from None
+
     def start(self):
         c = self.case
-        self.channel.send({"case": EPS}, [c.x, c.gamma, c.beta])
+        self.send({"case": EPS}, [c.x, c.gamma, c.beta])
         self.expect("ready")
 
     def timer(self, name):
         """timer(number): CPU seconds of `number` calls of the student's `name`, each on a fresh dout."""
         def timed(number):
-            seeds = [next(self.seeds) for _ in range(min(number, MAX_CALLS))]
-            self.channel.send({"call": name, "seeds": [next(self.seeds)] + seeds})  # a warm-up call first
+            seeds = [self.chooser.getrandbits(62) for _ in range(min(number, MAX_CALLS))]
+            # Several calls: one untimed call first, so that they find the caches as a loop of calls leaves
+            # them; a call long enough to be timed alone needs none.
+            warm_up = self.chooser.getrandbits(62) if number > 1 else None
+            self.send({"call": name, "seeds": seeds, "warm_up": warm_up})
             self.expect("armed")
             before = cpu_seconds(self.pid)
-            self.channel.send({"go": True})
+            self.send({"go": True})
             self.expect("done")
-            spent = cpu_seconds(self.pid) - before
+            spent = max(cpu_seconds(self.pid) - before, 1e-9)
             for i, seed in enumerate(seeds):
                 if name not in self.checked or self.chooser.random() < VERIFIED_SHARE:
                     self.checked.add(name)
@@ -144,7 +154,7 @@ class _Session:
         return timed
 
     def check(self, name, i, dout):
-        self.channel.send({"send": i})
+        self.send({"send": i})
         message, grads = self.expect("grads")
         N, D = self.case.x.shape
         if not message["grads"] or len(grads) != 3:
@@ -163,7 +173,8 @@ class _Session:
 
 def _unfinished(exc, timeout):
     if exc.timed_out:
-        return {"timing": {"error": f"did not finish within {timeout:g} s (an endless loop?)"}}
+        return {"timing": {"error": f"did not finish within {timeout:g} s (an endless loop, or calls of many "
+                                    "seconds each?)"}}
     return {"timing": {"error": f"the timing did not finish ({exc})"}}
 
 
@@ -175,16 +186,18 @@ def measure(process, request, timeout):
         if channel.read_line(time.monotonic() + timeout) != b"imported\n":
             return {"timing": {"error": "importing layers.py failed"}}
         case = random_case(request["N"], request["D"], seed=request["seed"], loc=request["loc"], scale=request["scale"])
-        session = _Session(channel, student_process(process.pid), case, request["seed"], timeout)
+        session = _Session(channel, student_process(process.pid), case, timeout)
         session.start()
         result = compare_timers(session.timer(GRAPH), session.timer(ALT), names=("graph", "alt"),
                                 pairs=request["pairs"], min_seconds=request["min_seconds"],
                                 max_seconds=request["max_seconds"])
-        channel.send({"end": True})
+        session.send({"end": True})
     except ChannelError as exc:
         return _unfinished(exc, timeout)
     except _Failed as failed:
         return failed.result
     except OSError:  # the process ended: a write to its closed pipe
         return {"timing": {"error": "the process running layers.py ended during the timing"}}
+    except Exception as exc:  # answers shaped unlike what the probe sends: forged or broken
+        return {"timing": {"error": f"the timing's answers could not be read ({type(exc).__name__})"}}
     return {"timing": {"ratios": list(result.ratios), "calls_per_timing": list(result.calls_per_timing)}}

@@ -12,8 +12,9 @@ lists in "arrays" ([shape, dtype] each):
 
     grader -> here                          here -> grader
     {"case": eps}, x, gamma, beta           {"ready": true}
-    {"call": name, "seeds": [s, ...]}       {"armed": true}   (each dout made, name called on the first)
-    {"go": true}                            {"done": true}    (name called on each of the others in turn)
+    {"call": name, "seeds": [s, ...],       {"armed": true}   (each dout made; name called once on the
+     "warm_up": s or null}                                     warm-up seed's dout, if there is one)
+    {"go": true}                            {"done": true}    (name called on each dout in turn)
     {"send": i}                             {"grads": true}, dx, dgamma, dbeta of timed call i
                                             (or {"grads": false}: not three numeric arrays)
     {"end": true}                           (nothing: this process ends)
@@ -22,6 +23,7 @@ Where the student's function raises, or is missing, the answer is {name: {"error
 instead ("forward" for batchnorm_forward), and this process ends.
 """
 import json
+import math
 import os
 import select
 import time
@@ -31,7 +33,8 @@ import numpy as np
 ARRAY_DTYPES = ("<f8", "<f4")  # what either side accepts; anything else is refused
 MAX_CALLS = 16  # calls in one timing
 MAX_LINE = 1 << 16
-MAX_ARRAY_BYTES = 64 * 1024 * 1024
+MAX_ARRAYS = 3  # in one message
+MAX_ARRAY_BYTES = 64 * 1024 * 1024  # of one message's arrays together
 
 
 class ChannelError(Exception):
@@ -78,25 +81,43 @@ class Channel:
             if not isinstance(message, dict):
                 raise ValueError
             specs = [(tuple(int(n) for n in shape), np.dtype(dtype)) for shape, dtype in message.pop("arrays", [])]
-        except (ValueError, TypeError, AttributeError):
+            sizes = [math.prod(shape) * dtype.itemsize for shape, dtype in specs]
+        except (ValueError, TypeError, AttributeError, OverflowError, RecursionError):
             raise ChannelError("a message that is not what the protocol sends") from None
+        if (len(specs) > MAX_ARRAYS or sum(sizes) > MAX_ARRAY_BYTES
+                or any(dtype.str not in ARRAY_DTYPES or len(shape) > 2 or min(shape, default=0) < 0
+                       for shape, dtype in specs)):
+            raise ChannelError("arrays the protocol does not allow")
         arrays = []
-        for shape, dtype in specs:
-            nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize if all(n >= 0 for n in shape) else -1
-            if dtype.str not in ARRAY_DTYPES or not 0 <= nbytes <= MAX_ARRAY_BYTES:
-                raise ChannelError("an array the protocol does not allow")
+        for (shape, dtype), nbytes in zip(specs, sizes):
             while len(self.buffer) < nbytes:
                 self._fill(deadline)
             arrays.append(np.frombuffer(self._take(nbytes), dtype).reshape(shape).copy())
         return message, arrays
 
-    def send(self, message, arrays=()):
+    def send(self, message, arrays=(), deadline=None):
+        """Write a message; with a deadline, give up (ChannelError) when the other side stops reading."""
         arrays = [np.ascontiguousarray(a) for a in arrays]
         header = dict(message, arrays=[[list(a.shape), a.dtype.str] for a in arrays])
         data = json.dumps(header).encode() + b"\n" + b"".join(a.tobytes() for a in arrays)
         view = memoryview(data)
+        if deadline is not None:
+            os.set_blocking(self.write_fd, False)
         while view:
-            view = view[os.write(self.write_fd, view):]
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([], [self.write_fd], [], left)[1]:
+                    raise ChannelError("the other side stopped reading", timed_out=True)
+            try:
+                view = view[os.write(self.write_fd, view):]
+            except BlockingIOError:
+                continue
+
+
+def _as_arrays(output):
+    if not isinstance(output, tuple):
+        return output
+    return tuple(np.asarray(item) for item in output)
 
 
 def _grads(output):
@@ -145,14 +166,16 @@ def serve(layers, channel):
         if not callable(function):
             channel.send({name: {"error": f"{name} is missing from layers.py"}})
             return
-        warm_up, *douts = [dout_for(seed, x.shape) for seed in message["seeds"][:MAX_CALLS + 1]]
+        douts = [dout_for(seed, x.shape) for seed in message["seeds"][:MAX_CALLS]]
         outputs = []
         try:
-            function(warm_up, cache)  # untimed: the timed calls find the caches as a loop of calls leaves them
+            if message.get("warm_up") is not None:  # untimed: the calls find the caches as a loop leaves them
+                function(dout_for(message["warm_up"], x.shape), cache)
             channel.send({"armed": True})
             channel.receive()  # "go"
             for dout in douts:
-                outputs.append(function(dout, cache))
+                # As arrays within the timing: a result that computes itself when converted is timed too.
+                outputs.append(_as_arrays(function(dout, cache)))
         except BaseException as exc:
             channel.send({name: _raised(name, exc)})
             return
