@@ -11,7 +11,7 @@ def test_a_short_run_reports_both_counts(capsys):
     out = capsys.readouterr().out
     assert "the other core idle" in out
     assert "reference solution: " in out and "of 2 runs passed as they must" in out
-    assert "closed form calling the graph: " in out and "of 2 runs failed as they must" in out
+    assert "graph version renamed as the closed form: " in out and "of 2 runs failed as they must" in out
     assert status == (0 if "2 of 2 runs passed" in out and "2 of 2 runs failed" in out else 1)
 
 

@@ -198,3 +198,15 @@ def test_sending_to_a_side_that_stops_reading_gives_up_at_the_deadline(channel_p
     with pytest.raises(ChannelError) as stuck:
         here.send({"case": 1e-5}, [np.zeros(1 << 20)], deadline=time.monotonic() + 0.5)  # 8 MB: past a pipe
     assert stuck.value.timed_out and time.monotonic() - start < 3
+
+
+def test_a_closed_form_that_calls_the_graph_version_fails_from_its_source_untimed(tmp_path):
+    from autograder.bench.timing_check import submission
+    from autograder.samples import SAMPLES
+
+    layers = next(s for s in SAMPLES if s.name == "alt_calls_graph").layers()
+    start = time.monotonic()
+    verdict = run_trusted_checks(submission(tmp_path / "s", layers), [CHECK])[CHECK]
+    assert verdict.fraction == 0.0 and verdict.measured is None
+    assert "cannot be faster than it" in verdict.lines[0]
+    assert time.monotonic() - start < 5  # no probe started

@@ -355,11 +355,22 @@ def batchnorm_backward_alt(dout, cache):
 '''
 
 
-def _lazy_alt():
+def _with_graph_copy():
+    """The solution, its closed form renamed out of the way, and a copy of its graph version as _graph_copy."""
     text = solution_text()
     start = text.index("def batchnorm_backward(")
     graph = text[start:text.index("\ndef ", start + 1)].replace("def batchnorm_backward(", "def _graph_copy(")
-    return text.replace("def batchnorm_backward_alt(", "def _unused_closed_form(") + "\n\n" + graph + _LAZY_ALT
+    return text.replace("def batchnorm_backward_alt(", "def _unused_closed_form(") + "\n\n" + graph
+
+
+def _lazy_alt():
+    return _with_graph_copy() + _LAZY_ALT
+
+
+def graph_under_another_name():
+    """A "closed form" that is the graph version under another name: never faster, and no call to tell it by
+    (the timing benchmark's case that must fail)."""
+    return _with_graph_copy() + "\n\ndef batchnorm_backward_alt(dout, cache):\n    return _graph_copy(dout, cache)\n"
 
 
 def _memoized_alt():

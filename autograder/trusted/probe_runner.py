@@ -20,7 +20,7 @@ from cs231n_style.probe import decode, encode
 
 from .. import forking, sandbox
 from .compare import Verdict
-from . import properties, speed
+from . import properties, source_analysis, speed
 from .registry import TIMED_OUTSIDE, judge, make_requests
 
 CHECK_TIMEOUT = 60  # seconds per check, in its own process
@@ -125,10 +125,12 @@ def _source(directory):
         return f.read(8 * 1024 * 1024).decode("utf-8", errors="replace")
 
 
-def _timed(directory, check_id, insecure, memory_mb, timeout):
+def _timed(directory, check_id, insecure, memory_mb, timeout, source):
     """Judge a check of TIMED_OUTSIDE: a probe of its own answers calls timed from here (speed.py), measured
     again (up to properties.TIMING_ATTEMPTS in all) where only the speed fell short."""
     requests = make_requests(check_id)
+    if source is not None and source_analysis.analyze(source).calls_graph:
+        return judge(check_id, requests, [{}], source)  # decided from the source (properties.timing_judge)
     for _ in range(properties.TIMING_ATTEMPTS):
         process = _start(directory, insecure, memory_mb, ["--timed-calls"])
         try:
@@ -140,7 +142,7 @@ def _timed(directory, check_id, insecure, memory_mb, timeout):
             except subprocess.TimeoutExpired:
                 pass
             _kill(process)
-        verdict = judge(check_id, requests, [result])
+        verdict = judge(check_id, requests, [result], source)
         if verdict.fraction == 1 or "ratios" not in result.get("timing", {}):
             break
     return verdict
@@ -157,7 +159,7 @@ def run_trusted_checks(directory, check_ids, insecure=False, memory_mb=3072, che
             return _failed(output["error"], check_ids)
         if "import_error" in output:
             return _failed(str(output["import_error"]), check_ids)
-    verdicts = {check_id: _timed(directory, check_id, insecure, memory_mb, check_timeout)
+    verdicts = {check_id: _timed(directory, check_id, insecure, memory_mb, check_timeout, source)
                 for check_id in check_ids if check_id in TIMED_OUTSIDE}
     for check_id in probed:
         outcome = output.get("checks", {}).get(check_id)

@@ -48,7 +48,7 @@ def make_requests(check_id):
 TIMED_OUTSIDE = {"hidden_alt_faster"}
 
 # Checks judged from the submitted source as well (read by the grader, not reported by the probe).
-JUDGED_FROM_SOURCE = {"hidden_alt_properties"}
+JUDGED_FROM_SOURCE = {"hidden_alt_properties", "hidden_alt_faster"}
 
 
 def judge(check_id, requests, results, source=None):
