@@ -22,6 +22,7 @@ import copy
 import json
 
 from .intake import shown
+from .notebook_limits import cell_text
 
 KEYS = ("grade", "solution", "locked", "points", "task", "schema_version")
 
@@ -32,13 +33,9 @@ def _nbgrader(cell):
     return value if isinstance(value, dict) else None
 
 
-def _text(cell):
-    source = cell.get("source", "")
-    return "".join(source) if isinstance(source, list) else source
-
-
 def _with_ids(cells):
-    return [(meta["grade_id"], cell) for cell, meta in ((c, _nbgrader(c)) for c in cells) if meta and "grade_id" in meta]
+    """[(grade_id, cell)] of the cells with an nbgrader grade_id, in order."""
+    return [(_nbgrader(c)["grade_id"], c) for c in cells if "grade_id" in (_nbgrader(c) or {})]
 
 
 def repair(path, release_path):
@@ -46,7 +43,7 @@ def repair(path, release_path):
     with open(release_path, encoding="utf-8") as f:
         release = _with_ids(json.load(f)["cells"])
     expected = {grade_id: _nbgrader(cell) for grade_id, cell in release}
-    given_text = {grade_id: _text(cell) for grade_id, cell in release}
+    given_text = {grade_id: cell_text(cell) for grade_id, cell in release}
     with open(path, encoding="utf-8") as f:
         nb = json.load(f)
     sentences, seen = [], {}  # grade_id -> the cell graded under it
@@ -62,7 +59,8 @@ def repair(path, release_path):
                              f"({shown(repr(grade_id))[:60]}) removed")
         elif grade_id in seen:
             graded = seen[grade_id]
-            if expected[grade_id].get("solution") and _text(graded) == given_text[grade_id] != _text(cell):
+            as_given = cell_text(graded) == given_text[grade_id]
+            if expected[grade_id].get("solution") and as_given and cell_text(cell) != given_text[grade_id]:
                 # An answer cell whose copy holds the student's work while the first is as given: the copy
                 # is graded.
                 metadata["nbgrader"] = graded["metadata"].pop("nbgrader")

@@ -43,14 +43,15 @@ def _read(path):
     return nb
 
 
-def _text(cell):
+def cell_text(cell):
+    """A cell's source as one string (on disk it may be a list of lines)."""
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
 
 
 def _size(cell):
     attachments = cell.get("attachments")
-    return len(_text(cell)) + (len(json.dumps(attachments)) if attachments else 0)
+    return len(cell_text(cell)) + (len(json.dumps(attachments)) if attachments else 0)
 
 
 def _note(cell, why):
