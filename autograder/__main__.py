@@ -4,6 +4,7 @@ import signal
 import sys
 from pathlib import Path
 
+from .budget import BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT
 from .lean_imports import skip_unused_imports
 
 
@@ -22,8 +23,13 @@ def main(argv=None):
     grade.add_argument("--shard", default="1/1", metavar="K/M",
                        help="grade only the K-th of M disjoint shards of the students (with a shared --db-url, "
                             "M processes or machines grade one class; default 1/1)")
-    grade.add_argument("--cell-timeout", type=int, default=60, help="seconds a notebook cell may run (default 60)")
-    grade.add_argument("--check-timeout", type=int, default=60, help="seconds a trusted check may run (default 60)")
+    grade.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
+                       help=f"seconds a notebook cell may run (default {CELL_TIMEOUT})")
+    grade.add_argument("--check-timeout", type=int, default=CHECK_TIMEOUT,
+                       help=f"seconds a trusted check may run (default {CHECK_TIMEOUT})")
+    grade.add_argument("--budget", type=int, default=BUDGET_SECONDS,
+                       help=f"seconds one submission's checks and cells may run in all; what is left once they "
+                            f"are spent is scored at once, with a message (default {BUDGET_SECONDS})")
     for command in (demo, grade):
         command.add_argument("--insecure", action="store_true",
                              help="where Linux namespaces are not available, grade with resource limits alone "

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import intake, nbgrader_cells, notebook_limits, sandbox
+from .budget import BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT
 from .release import ASSIGNMENT, NOTEBOOK, RELEASE, ROOT
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
@@ -70,7 +71,8 @@ def check_db_url(db_url):
                           "mode 0600) or in PGPASSWORD, which PostgreSQL's client reads")
 
 
-def write_config(out, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60, insecure=False):
+def write_config(out, db_url=None, memory_mb=3072, cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT,
+                 insecure=False, budget=BUDGET_SECONDS):
     """Write OUT/nbgrader_config.py for this course folder."""
     lines = [
         "c = get_config()  # noqa: F821",
@@ -80,6 +82,7 @@ def write_config(out, db_url=None, memory_mb=3072, cell_timeout=60, check_timeou
         f"c.TrustedChecks.memory_mb = {memory_mb}",
         f"c.TrustedChecks.check_timeout = {check_timeout}",
         f"c.Execute.timeout = {cell_timeout}",
+        f"c.SubmissionBudget.seconds = {float(budget)!r}",
     ]
     if db_url:
         lines.append(f"c.CourseDirectory.db_url = {db_url!r}")
@@ -111,7 +114,8 @@ class Intake(NamedTuple):
     error: str  # why the submission cannot be graded at all, or ""
 
 
-def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_timeout=60, insecure=False):
+def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT,
+            insecure=False, budget=BUDGET_SECONDS):
     """Create the course folder under `out`; register_assignment(out) then sets up the gradebook.
 
     Returns {student: Intake}: what was refused of that student's folder, what was repaired in
@@ -120,7 +124,7 @@ def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=60, check_t
     out.mkdir(parents=True, exist_ok=True)
     if (out / "submitted").exists() or (out / "autograded").exists():
         raise CourseError(f"--out: {out} already holds a graded course; choose an empty or new folder")
-    write_config(out, db_url, memory_mb, cell_timeout, check_timeout, insecure)
+    write_config(out, db_url, memory_mb, cell_timeout, check_timeout, insecure, budget)
     write_kernelspec(out, memory_mb, insecure)
     shutil.copytree(ROOT / "source" / ASSIGNMENT, out / "source" / ASSIGNMENT,
                     ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))

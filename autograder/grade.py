@@ -27,11 +27,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from . import course, intake, pool, sandbox
+from .budget import BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT
 from .preprocessors import VERDICTS_FILE
 from .release import ASSIGNMENT
 
 COURSE_ID = "batchnorm-backward"  # as autograder/nbgrader_config.py sets it
-SUBMISSION_TIMEOUT = 900  # seconds for one student's whole autograde
+# Seconds beyond the budget of the student's code for the rest of one student's grading (kernel start, feedback):
+# a worker that takes longer is stuck, and is replaced.
+SUBMISSION_OVERHEAD = 600
 
 
 @dataclass
@@ -205,13 +208,14 @@ def sandbox_status(insecure):
     return f"warning: {sandbox.INSECURE_WARNING}"
 
 
-def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60, check_timeout=60, shard=(1, 1),
-          insecure=False):
+def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT,
+          shard=(1, 1), insecure=False, budget=BUDGET_SECONDS):
     """Grade every student folder of `submissions` into the course folder `out`; returns the Outcomes.
 
     With shard=(K, M), only the K-th of M disjoint shards of the students: M processes, each with
     an `out` of its own and the same PostgreSQL db_url, grade the class into one gradebook.
     insecure: grade with the limits alone where the sandbox's namespaces are missing (else refused).
+    budget: seconds of wall clock for all of one submission's checks and cells (autograder/budget.py).
     """
     out = Path(out).resolve()
     course.check_db_url(db_url)
@@ -221,14 +225,15 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=60,
     students, rejected = course.find_submissions(submissions)
     students = {name: students[name] for name in in_shard(students, shard)}
     rejected = in_shard(rejected, shard)
-    for name, value in (("--jobs", jobs), ("--cell-timeout", cell_timeout), ("--check-timeout", check_timeout)):
+    for name, value in (("--jobs", jobs), ("--cell-timeout", cell_timeout), ("--check-timeout", check_timeout),
+                        ("--budget", budget)):
         if value < 1:
             raise course.CourseError(f"{name}: expected at least 1, got {value}")
     taken = course.prepare(out, students, db_url=db_url, cell_timeout=cell_timeout, check_timeout=check_timeout,
-                           insecure=bool(warning))
+                           insecure=bool(warning), budget=budget)
     gradable = [student for student in students if not taken[student].error]
     with tqdm(total=len(gradable), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
-        errors = pool.grade_all(out, gradable, jobs, SUBMISSION_TIMEOUT, on_done=lambda *_: bar.update(),
+        errors = pool.grade_all(out, gradable, jobs, budget + SUBMISSION_OVERHEAD, on_done=lambda *_: bar.update(),
                                 while_starting=lambda: course.register_assignment(out))
     url = course.gradebook_url(out, db_url)
     refused = {student: f"could not be graded: {i.error}" for student, i in taken.items() if i.error}
@@ -250,7 +255,7 @@ def main(args):
     try:
         outcomes = grade(args.submissions, args.out, jobs=args.jobs, db_url=args.db_url,
                          cell_timeout=args.cell_timeout, check_timeout=args.check_timeout,
-                         shard=parse_shard(args.shard), insecure=args.insecure)
+                         shard=parse_shard(args.shard), insecure=args.insecure, budget=args.budget)
     except course.CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

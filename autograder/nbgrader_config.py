@@ -5,6 +5,12 @@ file, then sets that folder's paths.
 """
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 
+import os  # noqa: E402
+
+import nbgrader  # noqa: E402
+
+from autograder.budget import CELL_TIMEOUT  # noqa: E402
+
 ASSIGNMENT = "batchnorm_backward"
 
 c.CourseDirectory.course_id = "batchnorm-backward"
@@ -15,10 +21,12 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # student is graded on the solution.
 c.Autograde.exclude_overwriting = {ASSIGNMENT: ["cs231n_style/layers.py"]}
 
-# Execute with an output cap, then score every test cell from the trusted checks.
+# Judge the handed-in layers.py with the trusted checks, execute the notebook with an output cap, then score
+# every test cell from the checks' verdicts. The checks and the cells share one budget (autograder/budget.py).
 c.Autograde.autograde_preprocessors = [
-    "autograder.preprocessors.LimitedExecute",
     "autograder.preprocessors.TrustedChecks",
+    "autograder.preprocessors.LimitedExecute",
+    "autograder.preprocessors.ScoreTestCells",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
@@ -27,7 +35,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.Execute.timeout = 60  # seconds per cell: an endless loop costs that cell
+c.Execute.timeout = CELL_TIMEOUT  # seconds per cell; the cells and checks of a submission share a budget
 c.Execute.interrupt_on_timeout = True
 # Widget state the kernel sends is not kept: it would reach the autograded notebook unbounded (comm messages
 # pass LimitedExecute's output cap), and grading has no use for it.
@@ -44,10 +52,17 @@ c.Execute.kernel_manager_class = "autograder.kernels.ForkingKernelManager"
 c.SanitizeStudentHTML.enabled = True
 c.HTMLExporter.sanitize_html = True
 
-# Feedback shows verdicts, never the source of hidden tests.
+# Feedback shows verdicts, never the source of hidden tests; its formulas are MathML, and the page loads no
+# script: nbgrader's "feedback" template, with autograder/feedback_templates/feedback/mathjax.html.j2 found
+# before nbconvert's, which loads MathJax from a CDN.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     "nbgrader.preprocessors.ClearHiddenTests",
     "autograder.preprocessors.SanitizeStudentHTML",
+    "autograder.preprocessors.RenderMaths",
+]
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "feedback_templates"),
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
 ]

@@ -42,6 +42,9 @@ class Worker:
         # enough to hold them (kernels._socket_base), removed when the worker stops.
         self.runtime = tempfile.mkdtemp(prefix=f"bn-{self.name}-", dir="/tmp" if os.path.isdir("/tmp") else None)
         env["JUPYTER_RUNTIME_DIR"] = self.runtime
+        # One BLAS thread: the worker's arithmetic is small, and each thread costs address space, which it caps
+        # (worker.limit_memory); the student's processes get their environment from the sandbox.
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
         log = (self.out / "logs" / f"{self.name}.log").open("a")
         self.process = subprocess.Popen(self.command, cwd=self.out,
                                         env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,

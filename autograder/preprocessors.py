@@ -1,22 +1,34 @@
 """nbgrader preprocessors the grading adds to nbgrader's own autograde pipeline.
 
+- TrustedChecks (before the notebook runs): judges the student's layers.py, run by
+  cs231n_style.probe in the sandbox, against the reference here, one verdict per
+  graded test cell.
 - LimitedExecute: nbgrader's Execute, with a cap on the output a cell may produce,
   applied while the kernel streams it (nbgrader's LimitOutput trims only afterwards,
-  once a flood of output has already filled the grader's memory).
-- TrustedChecks: scores every graded test cell from cs231n_style.probe's run of the
-  student's layers.py in the sandbox, judged against the reference here. Whatever the
+  once a flood of output has already filled the grader's memory), and each cell's
+  time taken from the submission's budget (autograder/budget.py).
+- ScoreTestCells (after): writes each verdict into its test cell. Whatever the
   student's kernel printed for a test cell stays visible above the verdict, but only
   the verdict counts: a layers.py that patches the notebook's checks gains nothing.
+
+The checks run first, on the layers.py that was handed in, so that a function they
+found looping costs the notebook's cells only their short after-timeout limit.
 """
+import functools
+import html
 import json
+import re
 from pathlib import Path
 
 import nbformat
+from latex2mathml.converter import convert as latex_to_mathml
 from nbclient.exceptions import DeadKernelError
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
 
+from .budget import AFTER_TIMEOUT, CHECK_TIMEOUT, SubmissionBudget
+from .release import NOTEBOOK, RELEASE, ROOT
 from .trusted import CHECKS
 from .trusted.probe_runner import run_trusted_checks
 
@@ -31,15 +43,29 @@ class LimitedExecute(Execute):
 
     def preprocess(self, nb, resources=None, *args, **kwargs):
         self._spent, self._truncated, self._dead = {}, set(), False
+        self._budget = SubmissionBudget.of(resources, self.config)
         return super().preprocess(nb, resources, *args, **kwargs)
+
+    def _get_timeout(self, cell):
+        return self._budget.limit(self.timeout, AFTER_TIMEOUT)
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self._budget.ran_out = self._budget.ran_out or "a cell of the notebook"
+        return await super()._async_handle_timeout(timeout, cell)
 
     def preprocess_cell(self, cell, resources, index):
         # A kernel that died (the student's code called os._exit, or was killed) ends the
         # execution, not the grading: the trusted checks still score every test cell.
-        if self._dead:
+        if self._dead or cell.cell_type != "code":
+            return cell, self.resources
+        if self._budget.limit(self.timeout) <= 0:
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=(
+                f"[not run by the autograder: {self._budget.spent_message()}; "
+                "its own checks still score every test]\n"))]
             return cell, self.resources
         try:
-            return super().preprocess_cell(cell, resources, index)
+            with self._budget.spending():
+                return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
             self._dead = True
             cell.outputs.append(nbformat.v4.new_output(
@@ -83,25 +109,37 @@ def verdict_outputs(verdict, points):
 
 
 class TrustedChecks(NbGraderPreprocessor):
-    """Score the graded test cells from the trusted checks (see autograder.trusted)."""
+    """Judge the graded test cells from the trusted checks (see autograder.trusted); ScoreTestCells writes the
+    verdicts into the cells once the notebook has run."""
 
     insecure = Bool(False, help="run the probe without the sandbox's namespaces where they are missing "
                                 "(grade --insecure)").tag(config=True)
     memory_mb = Integer(3072, help="address-space limit of the student's process").tag(config=True)
-    check_timeout = Integer(60, help="seconds for each check").tag(config=True)
+    check_timeout = Integer(CHECK_TIMEOUT, help="seconds for each check").tag(config=True)
 
     def preprocess(self, nb, resources):
         directory = Path(resources["metadata"]["path"]).resolve()
-        cells = {_grade_id(c): c for c in nb.cells if _grade_id(c) in CHECKS}
-        verdicts = run_trusted_checks(directory, list(cells), insecure=self.insecure, memory_mb=self.memory_mb,
-                                      check_timeout=self.check_timeout)
-        for grade_id, cell in cells.items():
-            kept = [o for o in cell.outputs if o.output_type == "stream" and o.get("name") == "stdout"]
-            points = float(cell.metadata["nbgrader"].get("points", 0))
-            cell.outputs = kept + verdict_outputs(verdicts[grade_id], points)
+        check_ids = [_grade_id(c) for c in nb.cells if _grade_id(c) in CHECKS]
+        verdicts = run_trusted_checks(directory, check_ids, insecure=self.insecure, memory_mb=self.memory_mb,
+                                      check_timeout=self.check_timeout,
+                                      budget=SubmissionBudget.of(resources, self.config))
+        resources["trusted_verdicts"] = verdicts
         record = {gid: {"fraction": v.fraction, "diagnosis": v.diagnosis, "summary": v.summary(),
                         "failures": v.failures} for gid, v in verdicts.items()}
         (directory / VERDICTS_FILE).write_text(json.dumps(record, indent=1))
+        return nb, resources
+
+
+class ScoreTestCells(NbGraderPreprocessor):
+    """Write TrustedChecks' verdicts into the graded test cells, below what the kernel printed there."""
+
+    def preprocess(self, nb, resources):
+        verdicts = resources["trusted_verdicts"]
+        for cell in nb.cells:
+            if _grade_id(cell) in verdicts:
+                kept = [o for o in cell.outputs if o.output_type == "stream" and o.get("name") == "stdout"]
+                points = float(cell.metadata["nbgrader"].get("points", 0))
+                cell.outputs = kept + verdict_outputs(verdicts[_grade_id(cell)], points)
         return nb, resources
 
 
@@ -115,3 +153,35 @@ class SanitizeStudentHTML(SanitizeHTML):
         if cell.cell_type != "code" and cell.get("metadata", {}).get("nbgrader", {}).get("locked"):
             return cell, resources
         return super().preprocess_cell(cell, resources, cell_index)
+
+
+# $$display$$, or $inline$ (which may wrap onto a second line, never across a blank line)
+MATHS = re.compile(r"\$\$(.+?)\$\$|\$((?:[^$\n]|\n(?![ \t]*\n))+?)\$", re.S)
+
+
+def _mathml(match):
+    display = match.group(1) is not None
+    latex = match.group(1) if display else match.group(2)
+    try:
+        return latex_to_mathml(latex.strip(), display="block" if display else "inline")
+    except Exception:  # not LaTeX that latex2mathml reads: shown as written
+        return html.escape(match.group(0))
+
+
+@functools.lru_cache(maxsize=1)
+def instructor_texts():
+    """{markdown text of the release notebook: the same with its formulas as MathML}."""
+    release = nbformat.read(ROOT / RELEASE / NOTEBOOK, as_version=4)
+    return {cell.source: MATHS.sub(_mathml, cell.source) for cell in release.cells if cell.cell_type == "markdown"}
+
+
+class RenderMaths(NbGraderPreprocessor):
+    """The instructor's formulas as MathML, which browsers draw themselves, so that a feedback page loads no
+    script and needs no network (autograder/feedback_templates leaves nbconvert's MathJax out). Only markdown
+    cells whose text is, to the character, one of the release notebook's: latex2mathml copies markup such as
+    \\text{<img onerror=...>} into the page, so a student's own text keeps its $...$ as typed."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "markdown":
+            cell.source = instructor_texts().get(cell.source, cell.source)
+        return cell, resources

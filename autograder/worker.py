@@ -18,6 +18,7 @@ sandboxed kernel, and the trusted checks run it in a sandboxed probe.
 import json
 import os
 import random
+import resource
 import sys
 import time
 from pathlib import Path
@@ -27,6 +28,10 @@ from .caches import keep_between_students
 from .lean_imports import skip_unused_imports
 from .release import ASSIGNMENT
 
+# Address space of a grading worker, in MB: over three times its peak while grading (about 610 MB, of which
+# 170 MB resident, with one BLAS thread: pool.py sets it). Inputs are bounded before they reach it
+# (notebook_limits, LimitedExecute's output cap); this bounds what is left, such as a library's bug.
+WORKER_MEMORY_MB = 2048
 ATTEMPTS = 3  # tries of one student's autograde before it is reported as not graded
 # Failures of the machine rather than of the submission, which another try may not meet: a gradebook
 # another process holds, a kernel or fork server that did not start. Any other failure is the same every
@@ -83,6 +88,9 @@ def grade_one(api, out, student):
                   file=sys.stderr, flush=True)
             time.sleep(attempt + random.random())
     if not result["success"]:
+        if "MemoryError" in (result.get("error") or "") + (result.get("log") or ""):
+            return (f"could not be graded: grading it needed more than the worker's {WORKER_MEMORY_MB} MB; "
+                    f"see logs/{student}.autograde.log")
         times = f"{attempt} times" if attempt > 1 else "once, in a way another try would not change"
         return (f"could not be graded: nbgrader failed {times} ({_failure_line(result)}); "
                 f"see logs/{student}.autograde.log")
@@ -91,6 +99,18 @@ def grade_one(api, out, student):
     if not feedback["success"]:
         (out / "logs" / f"{student}.feedback.log").write_text((feedback.get("log") or "") + feedback.get("error", ""))
     return ""
+
+
+def limit_memory(megabytes=WORKER_MEMORY_MB):
+    """Cap this process's address space at `megabytes`, the soft limit only.
+
+    An allocation past it raises MemoryError, which costs the student being graded, where the machine's
+    out-of-memory killer could take the grading command and every student with it. The hard limit stays:
+    the sandbox sets its own limit on the student's processes (TrustedChecks.memory_mb), above this one.
+    """
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit if hard == resource.RLIM_INFINITY else min(limit, hard), hard))
 
 
 def _cpu():
@@ -109,6 +129,7 @@ def main(argv=None):
     replies = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
     (out / "logs").mkdir(exist_ok=True)
+    limit_memory()
     skip_unused_imports()
     keep_between_students()
     api = load_api(out)

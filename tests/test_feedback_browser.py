@@ -3,8 +3,9 @@
 The sample `scripts_in_outputs` puts a <script> and an <img onerror> in a markdown cell and in
 an HTML output, and a JavaScript output, each setting the page's title to SCRIPT_MARK. It is
 graded as `python -m autograder grade` grades, and its feedback page is opened in headless
-Chromium (see tests/browser/chromium.py): the page loads, shows the student's markup as text,
-and its title is not the mark. Skipped without Chromium and playwright, saying what to install;
+Chromium (see tests/browser/chromium.py), offline: the page loads, shows the student's markup as
+text, its title is not the mark, it asks for nothing but its own file, and its formulas are drawn
+(MathML, no MathJax). Skipped without Chromium and playwright, saying what to install;
 a failure under REQUIRE_OPTIONAL=1, as in CI.
 """
 import optional
@@ -43,11 +44,14 @@ def test_the_feedback_page_runs_nothing_of_the_students(feedback):
             page.goto(feedback.as_uri(), wait_until="load")
             page.wait_for_timeout(500)  # an onerror handler runs after the image fails to load
             title, text = page.title(), page.inner_text("body")
+            formulas = page.evaluate("Array.from(document.querySelectorAll('math'), m => "
+                                     "[m.getBoundingClientRect().width, m.getBoundingClientRect().height])")
         finally:
             browser.close()
     assert title != SCRIPT_MARK
     assert "batchnorm_backward" in title  # the page is the feedback, not an error page
     assert f"<script>document.title = '{SCRIPT_MARK}'</script>" in text  # the markup, shown as text
     assert "Autograder:" in text
-    assert all(url.startswith(("file:", "data:", "https://cdnjs.cloudflare.com/ajax/libs/mathjax/"))
-               for url in requests), requests
+    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    assert len(formulas) >= 20 and all(width > 0 and height > 0 for width, height in formulas), formulas
+    assert "\\frac" not in text and "\\hat" not in text  # no formula left as LaTeX source

@@ -1,7 +1,9 @@
 """The grading workers' pool: a stuck or dead worker costs one student, and is replaced."""
+import subprocess
 import sys
 
 from autograder import pool
+from autograder.release import ROOT
 
 # A stand-in for autograder/worker.py that speaks its protocol: "ready", then one reply per student.
 FAKE_WORKER = r"""
@@ -97,3 +99,18 @@ def test_a_failure_that_would_recur_is_reported_after_one_try(tmp_path, monkeypa
                             "(ValidationError: Notebook failed to validate")
     busy = _FlakyAPI(2, error="sqlalchemy.exc.OperationalError: database is locked")
     assert worker.grade_one(busy, tmp_path, "s4") == "" and busy.calls == 3
+
+
+def test_a_worker_caps_its_own_memory_and_leaves_the_hard_limit(tmp_path):
+    code = ("import resource, numpy\n"
+            "from autograder.worker import limit_memory\n"
+            "hard = resource.getrlimit(resource.RLIMIT_AS)[1]\n"
+            "limit_memory(400)\n"
+            "soft, after = resource.getrlimit(resource.RLIMIT_AS)\n"
+            "assert soft == 400 << 20 and after == hard, (soft, after, hard)\n"
+            "try:\n    numpy.ones(1 << 27)\nexcept MemoryError:\n    print('refused')\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (hard, hard))\n"  # what the sandbox does for a student
+            "print(numpy.ones(1 << 27).nbytes)\n")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["refused", str(8 << 27)]

@@ -80,14 +80,14 @@ def scores(out, students):
             for student in students}
 
 
-def differences(a, b):
-    """Lines naming every (student, test) whose score differs between a and b."""
+def differences(a, b, names=("sequential", "project")):
+    """Lines naming every (student, test) whose score differs between a and b (called `names`)."""
     lines = []
     for student in sorted(set(a) | set(b)):
         x, y = a.get(student, {}), b.get(student, {})
         for gid in sorted(set(x) | set(y)):
             if x.get(gid) != y.get(gid):
-                lines.append(f"{student} {gid}: sequential {x.get(gid)}, project {y.get(gid)}")
+                lines.append(f"{student} {gid}: {names[0]} {x.get(gid)}, {names[1]} {y.get(gid)}")
     return lines
 
 

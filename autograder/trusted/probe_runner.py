@@ -19,11 +19,15 @@ import time
 from cs231n_style.probe import decode, encode
 
 from .. import forking, sandbox
+from ..budget import AFTER_TIMEOUT, CHECK_TIMEOUT, SubmissionBudget
 from .compare import Verdict
 from . import properties, source_analysis, speed
 from .registry import TIMED_OUTSIDE, judge, make_requests
 
-CHECK_TIMEOUT = 60  # seconds per check, in its own process
+# Seconds of CPU per check. The slowest correct style measured (pure-Python loops over every element in the
+# forward pass and the closed form) needs 0.17 s for the most demanding check, the reference 0.01 s. A loop that
+# never ends is stopped here, whatever the machine's load, instead of at the check's timeout.
+CHECK_CPU_SECONDS = 5
 IMPORT_TIMEOUT = 30  # seconds to start and import the student's layers.py
 MAX_OUTPUT = 64 * 1024 * 1024  # bytes of results we are willing to read
 
@@ -78,22 +82,32 @@ def _kill(process):
     process.wait()
 
 
-def probe(directory, requests_by_check, insecure=False, memory_mb=3072, check_timeout=CHECK_TIMEOUT):
-    """Run the probe on a submission folder; returns its decoded output or {"error": message}."""
-    job = json.dumps({"checks": {cid: encode(rq) for cid, rq in requests_by_check.items()}, "timeout": check_timeout})
+def probe(directory, requests_by_check, insecure=False, memory_mb=3072, check_timeout=CHECK_TIMEOUT, budget=None):
+    """Run the probe on a submission folder; returns its decoded output or {"error": message}.
+
+    budget: seconds after which the probe starts no more checks (None: no limit but the timeouts).
+    """
+    job = json.dumps({"checks": {cid: encode(rq) for cid, rq in requests_by_check.items()}, "timeout": check_timeout,
+                      "cpu": min(CHECK_CPU_SECONDS, check_timeout), "after_timeout": AFTER_TIMEOUT, "budget": budget})
     process = _start(directory, insecure, memory_mb)
     threading.Thread(target=_feed, args=(process.stdin, job.encode()), daemon=True).start()
     output = _Output(process.stdout)
-    if not output.wait_for_line(IMPORT_TIMEOUT):
+    import_timeout = min(IMPORT_TIMEOUT, budget if budget is not None else IMPORT_TIMEOUT)
+    if not output.wait_for_line(import_timeout):
         _kill(process)
-        return {"error": f"importing layers.py did not finish within {IMPORT_TIMEOUT} s (an endless loop at import?)"}
-    if not output.done.wait(check_timeout * len(requests_by_check) + 10):
+        return {"error": f"importing layers.py did not finish within {round(import_timeout, 1):g} s "
+                         "(an endless loop at import?)", "ran_out": "importing layers.py"}
+    checks_time = check_timeout * len(requests_by_check)
+    if not output.done.wait(min(checks_time, budget if budget is not None else checks_time) + 10):
         _kill(process)
-        return {"error": "the checks did not finish in time"}
+        return {"error": "the checks did not finish in time", "ran_out": "the checks"}
     if output.overflow:  # it may still be writing, to a pipe nobody reads any more
         _kill(process)
         return {"error": "the checks produced more output than the grader reads"}
-    process.wait()
+    try:
+        process.wait(timeout=5)  # its output is complete: it has nothing left to do but end
+    except subprocess.TimeoutExpired:
+        _kill(process)
     text = bytes(output.data)
     first, _, rest = text.partition(b"\n")
     try:
@@ -125,16 +139,23 @@ def _source(directory):
         return f.read(8 * 1024 * 1024).decode("utf-8", errors="replace")
 
 
-def _timed(directory, check_id, insecure, memory_mb, timeout, source):
+def _timed(directory, check_id, insecure, memory_mb, timeout, source, budget, ran_out):
     """Judge a check of TIMED_OUTSIDE: a probe of its own answers calls timed from here (speed.py), measured
     again (up to properties.TIMING_ATTEMPTS in all) where only the speed fell short."""
     requests = make_requests(check_id)
     if source is not None and source_analysis.analyze(source).calls_graph:
         return judge(check_id, requests, [{}], source)  # decided from the source (properties.timing_judge)
+    for name in speed.FUNCTIONS:
+        if name in ran_out:
+            return _failed(f"{name} did not finish in an earlier check ({ran_out[name]}), so it is not timed",
+                           [check_id])[check_id]
     for _ in range(properties.TIMING_ATTEMPTS):
+        if budget.limit(timeout) <= 0:
+            return _failed(f"this check was not run: {budget.spent_message()}", [check_id])[check_id]
         process = _start(directory, insecure, memory_mb, ["--timed-calls"])
         try:
-            result = speed.measure(process, requests[0], timeout)
+            with budget.spending():
+                result = speed.measure(process, requests[0], budget.limit(timeout))
         finally:
             _feed(process.stdin, b"")  # closes it: the probe ends, if it has not already
             try:
@@ -142,35 +163,57 @@ def _timed(directory, check_id, insecure, memory_mb, timeout, source):
             except subprocess.TimeoutExpired:
                 pass
             _kill(process)
+        if str(result.get("timing", {}).get("error", "")).startswith("did not finish"):
+            budget.ran_out = budget.ran_out or f"the check {check_id}"
         verdict = judge(check_id, requests, [result], source)
         if verdict.fraction == 1 or "ratios" not in result.get("timing", {}):
             break
     return verdict
 
 
-def run_trusted_checks(directory, check_ids, insecure=False, memory_mb=3072, check_timeout=CHECK_TIMEOUT):
-    """Probe a submission folder and judge each check; returns {check_id: Verdict}."""
+def _probed_verdict(check_id, requests, outcome, source, budget):
+    if isinstance(outcome, dict) and outcome.get("not_run") == "budget":
+        return _failed(f"this check was not run: {budget.spent_message()}", [check_id])[check_id]
+    if isinstance(outcome, dict) and outcome.get("stopped") == "budget":
+        return _failed(f"this check was stopped: {budget.spent_message()}", [check_id])[check_id]
+    if not isinstance(outcome, dict) or "results" not in outcome:
+        message = outcome.get("error") if isinstance(outcome, dict) else None
+        return _failed(f"this check {message}" if message else "this check reported nothing", [check_id])[check_id]
+    try:
+        return judge(check_id, requests, decode(outcome["results"]), source)
+    except Exception as exc:  # results shaped unlike what the probe writes: forged or broken
+        return _failed(f"the results of this check could not be read ({type(exc).__name__})", [check_id])[check_id]
+
+
+def run_trusted_checks(directory, check_ids, insecure=False, memory_mb=3072, check_timeout=CHECK_TIMEOUT,
+                       budget=None):
+    """Probe a submission folder and judge each check; returns {check_id: Verdict}.
+
+    budget: the submission's SubmissionBudget, charged with the time the student's code took here, and
+    told when something ran out of time (a new one, of the default size, if None).
+    """
+    budget = budget if budget is not None else SubmissionBudget()
     probed = [check_id for check_id in check_ids if check_id not in TIMED_OUTSIDE]
     requests = {check_id: make_requests(check_id) for check_id in probed}
     source = _source(directory)
+    output = {}
     if probed:
-        output = probe(directory, requests, insecure, memory_mb, check_timeout)
+        with budget.spending():
+            output = probe(directory, requests, insecure, memory_mb, check_timeout, budget.left())
+        if isinstance(output.get("ran_out"), str):
+            budget.ran_out = budget.ran_out or output["ran_out"]
         if "error" in output:
             return _failed(output["error"], check_ids)
         if "import_error" in output:
             return _failed(str(output["import_error"]), check_ids)
-    verdicts = {check_id: _timed(directory, check_id, insecure, memory_mb, check_timeout, source)
-                for check_id in check_ids if check_id in TIMED_OUTSIDE}
-    for check_id in probed:
-        outcome = output.get("checks", {}).get(check_id)
-        if not isinstance(outcome, dict) or "results" not in outcome:
-            message = outcome.get("error") if isinstance(outcome, dict) else None
-            verdicts[check_id] = _failed(f"this check {message}" if message else "this check reported nothing",
-                                         [check_id])[check_id]
-            continue
-        try:
-            verdicts[check_id] = judge(check_id, requests[check_id], decode(outcome["results"]), source)
-        except Exception as exc:  # results shaped unlike what the probe writes: forged or broken
-            verdicts[check_id] = _failed(f"the results of this check could not be read ({type(exc).__name__})",
-                                         [check_id])[check_id]
-    return verdicts
+    ran_out = output.get("ran_out")
+    ran_out = {str(k): str(v) for k, v in ran_out.items()} if isinstance(ran_out, dict) else {}
+    if ran_out or output.get("timed_out"):
+        budget.ran_out = budget.ran_out or "a check"
+    checks = output.get("checks") if isinstance(output.get("checks"), dict) else {}
+    verdicts = {check_id: _probed_verdict(check_id, requests[check_id], checks.get(check_id), source, budget)
+                for check_id in probed}
+    verdicts.update({check_id: _timed(directory, check_id, insecure, memory_mb, check_timeout, source, budget,
+                                      ran_out)
+                     for check_id in check_ids if check_id in TIMED_OUTSIDE})
+    return {check_id: verdicts[check_id] for check_id in check_ids}

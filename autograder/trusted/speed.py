@@ -36,6 +36,7 @@ from .compare import compare, scales
 
 GRAPH, ALT = "batchnorm_backward", "batchnorm_backward_alt"
 PARTS = ("forward", GRAPH, ALT)  # what a failed call is reported under
+FUNCTIONS = ("batchnorm_forward", GRAPH, ALT)  # the student's functions the timing calls
 GRADS = ("dx", "dgamma", "dbeta")
 EPS = 1e-5
 VERIFIED_SHARE = 0.05  # of the calls after the first of each function, whose result is compared with the reference

@@ -18,17 +18,23 @@ The result of each is a dict of plain values and arrays; a function that
 raised is recorded as {"error": "ExceptionName: message"}.
 
 As a program, `python -m cs231n_style.probe < requests.json > results.json`
-reads {"checks": {check_id: [request, ...]}, "timeout": seconds} and runs each
-check in a child process of its own, so that a loop, a crash or an exit in one
-check costs that check only. Arrays travel as base64 .npy data (never pickles).
+reads {"checks": {check_id: [request, ...]}, "timeout": seconds, "cpu": seconds,
+"after_timeout": seconds, "budget": seconds} and runs each check in a child process
+of its own, so that a loop, a crash or an exit in one check costs that check only.
+A check ends after "timeout" seconds of wall clock or "cpu" seconds of CPU, and
+says which student function was running then; once one has, later checks get at
+most "after_timeout" seconds of each; no check starts or goes on once "budget"
+seconds have passed. Arrays travel as base64 .npy data (never pickles).
 `python -m cs231n_style.probe --timed-calls` instead answers the grader's speed
 check, one call at a time (cs231n_style/timed_calls.py).
 """
 import base64
+import contextlib
 import copy
 import io
 import json
 import os
+import resource
 import select
 import signal
 import sys
@@ -96,6 +102,22 @@ class _CallRecorder:
         sys.settrace(self._previous)
 
 
+# Set in a check's child process (_run_in_child): where the name of each student function is written as it starts,
+# and "-" as it returns, so that a check that runs out of time can say which function was running.
+_progress_fd = None
+
+
+@contextlib.contextmanager
+def _running(name):
+    if _progress_fd is not None:
+        os.write(_progress_fd, name.encode() + b"\n")
+    try:
+        yield
+    finally:
+        if _progress_fd is not None:
+            os.write(_progress_fd, b"-\n")
+
+
 def _call(layers, name, args, record_lines=False):
     """Call layers.name(*args); returns (output or None, info dict).
 
@@ -111,11 +133,12 @@ def _call(layers, name, args, record_lines=False):
     code = getattr(function, "__code__", None)
     recorder = _CallRecorder(code.co_filename if code else None)
     try:
-        if record_lines:
-            with recorder:
+        with _running(name):
+            if record_lines:
+                with recorder:
+                    output = function(*args)
+            else:
                 output = function(*args)
-        else:
-            output = function(*args)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: record and go on
         return None, {"error": f"{name} raised {_error(exc)['error']}"}
     info = {"mutated_inputs": not all(_same(a, b) for a, b in zip(before, arrays))}
@@ -198,7 +221,8 @@ def _stages(layers, request):
     if not callable(backward):
         return {"forward": info, "stages": {"error": "batchnorm_backward is missing from layers.py"}}
     try:
-        stages = backward_stages(backward, request["dout"], cache)
+        with _running("batchnorm_backward"):
+            stages = backward_stages(backward, request["dout"], cache)
     except BaseException as exc:
         return {"forward": info, "stages": _error(exc)}
     return {"forward": info, "stages": {name: _array(value) for name, value in stages.items()}}
@@ -264,20 +288,80 @@ def decode(value):
     return value
 
 
-def _describe_exit(status):
+def _describe_exit(status, cpu, cpu_used):
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
+        if cpu is not None and (signum == signal.SIGXCPU or (signum == signal.SIGKILL and cpu_used >= cpu)):
+            return f"did not finish within {cpu:g} s of CPU"
         return f"the process was killed by signal {signal.Signals(signum).name}" + (
             " (out of memory?)" if signum == signal.SIGKILL else "")
     return f"the process exited with code {os.WEXITSTATUS(status)} (sys.exit or os._exit?)"
 
 
-def _run_in_child(layers, requests, timeout):
-    """Run one check's requests in a forked child; returns its results or {"error": ...}."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
+class _Progress:
+    """The names the child writes as its student functions start and return (_running), read as they come, so
+    that its writes never block; `running` is the function that had started and not returned, if any."""
+
+    def __init__(self, fd):
+        self.fd, self.tail, self.open = fd, b"", True
+
+    def read(self):
+        chunk = os.read(self.fd, 1 << 16)
+        self.open = bool(chunk)
+        self.tail = (self.tail + chunk)[-4096:]
+
+    def drain(self):
+        while self.open and select.select([self.fd], [], [], 0)[0]:
+            self.read()
+
+    @property
+    def running(self):
+        lines = self.tail.decode(errors="replace").splitlines()
+        return lines[-1] if lines and lines[-1] != "-" else None
+
+
+def _drain(fd):
+    """What is left to read in the pipe `fd`, without waiting."""
+    os.set_blocking(fd, False)
+    chunks = []
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    except BlockingIOError:
+        pass
+    return chunks
+
+
+def _kill_group(pgid):
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _run_in_child(layers, requests, timeout, cpu=None):
+    """Run one check's requests in a forked child, for at most `timeout` s of wall clock and `cpu` s of CPU.
+
+    Returns (its results or {"error": ...}, None or how it ran out of time: "wall" or "cpu", the student function
+    that was running then). Whatever the child started dies with it (its own process group).
+    """
+    global _progress_fd
+    fds = os.pipe() + os.pipe()
+    read_end, write_end, progress_read, progress_write = fds
+    try:
+        pid = os.fork()
+    except OSError:
+        for fd in fds:
+            os.close(fd)
+        raise
     if pid == 0:  # the child
+        os.setpgid(0, 0)
         os.close(read_end)
+        os.close(progress_read)
+        _progress_fd = progress_write
+        if cpu is not None:
+            seconds = max(1, int(cpu + 0.999))
+            resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
         try:
             data = json.dumps({"results": encode(run_requests(layers, requests))}).encode()
         except BaseException as exc:
@@ -286,24 +370,75 @@ def _run_in_child(layers, requests, timeout):
             pipe.write(data)
         os._exit(0)
     os.close(write_end)
-    chunks, deadline = [], time.monotonic() + timeout
-    with os.fdopen(read_end, "rb") as pipe:
-        while True:
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([pipe], [], [], max(left, 0))
-            if not ready:
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-                return {"error": f"did not finish within {timeout:g} s (an endless loop?)"}
-            chunk = os.read(pipe.fileno(), 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)
+    os.close(progress_write)
+    pidfd = os.pidfd_open(pid)
+    progress = _Progress(progress_read)
+    chunks, deadline, exited, eof = [], time.monotonic() + timeout, False, False
     try:
-        return json.loads(b"".join(chunks))
+        while not exited:
+            left = deadline - time.monotonic()
+            watched = [pidfd] + ([] if eof else [read_end]) + ([progress_read] if progress.open else [])
+            ready = select.select(watched, [], [], left)[0] if left > 0 else []
+            if not ready:
+                break
+            if progress_read in ready:
+                progress.read()
+            if read_end in ready:
+                chunk = os.read(read_end, 1 << 20)
+                eof = not chunk
+                chunks.append(chunk)
+            exited = pidfd in ready
+        _kill_group(pid)  # the child, if it is still running, and whatever it started
+        if exited:
+            chunks += _drain(read_end)
+        progress.drain()
+        _, status, usage = os.wait4(pid, 0)
+    finally:
+        for fd in (read_end, progress_read, pidfd):
+            os.close(fd)
+    if not exited:
+        return ({"error": f"did not finish within {round(timeout, 1):g} s" + _while(progress.running)}, "wall",
+                progress.running)
+    try:
+        return json.loads(b"".join(chunks)), None, None
     except ValueError:
-        return {"error": _describe_exit(status)}
+        message = _describe_exit(status, cpu, usage.ru_utime + usage.ru_stime)
+        if not message.startswith("did not finish"):
+            return {"error": message}, None, None
+        return {"error": message + _while(progress.running)}, "cpu", progress.running
+
+
+def _while(running):
+    return f": {running} was still running (an endless loop?)" if running else " (an endless loop?)"
+
+
+def run_checks(layers, checks, timeout, cpu=None, after_timeout=None, budget=None):
+    """Run each check's requests in a child of its own, each for at most `timeout` s of wall clock and `cpu` s of CPU.
+
+    Once a check has run out of time, later checks get at most `after_timeout` s of each; no check starts, or
+    goes on, past `budget` s. Returns ({check_id: results or {"error": ...} or {"not_run"/"stopped": "budget"}},
+    {name of a function that was running when its check ran out of time: that check}, [checks that ran out]).
+    """
+    results, ran_out, timed_out = {}, {}, []
+    deadline = time.monotonic() + (budget if budget is not None else float("inf"))
+    for check_id, requests in checks.items():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            results[check_id] = {"not_run": "budget"}
+            continue
+        limit = min(timeout, left)
+        results[check_id], how, running = _run_in_child(layers, requests, limit, cpu)
+        if how is None:
+            continue
+        if how == "wall" and limit < timeout:
+            results[check_id] = {"stopped": "budget"}
+        timed_out.append(check_id)
+        if running:
+            ran_out.setdefault(running, check_id)
+        if after_timeout is not None:
+            timeout = min(timeout, after_timeout)
+            cpu = min(cpu, after_timeout) if cpu is not None else after_timeout
+    return results, ran_out, timed_out
 
 
 def main():
@@ -324,9 +459,10 @@ def main():
     if timed_calls:
         serve(layers, Channel(0, out.fileno()))
         return
-    checks = {check_id: _run_in_child(layers, decode(requests), job.get("timeout", 60))
-              for check_id, requests in job["checks"].items()}
-    json.dump({"checks": checks}, out)
+    checks, ran_out, timed_out = run_checks(
+        layers, {check_id: decode(requests) for check_id, requests in job["checks"].items()},
+        job.get("timeout", 60), job.get("cpu"), job.get("after_timeout"), job.get("budget"))
+    json.dump({"checks": checks, "ran_out": ran_out, "timed_out": timed_out}, out)
     out.flush()
 
 
