@@ -24,7 +24,6 @@ import time
 import uuid
 from queue import Empty
 
-import zmq.asyncio
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
@@ -35,19 +34,6 @@ from . import forking, sandbox
 
 
 OUTPUT_TAIL = 4096  # bytes of a kernel's own output copied into the grading log
-# Bytes of one part of one message from a kernel: a larger one is dropped by ZeroMQ (which disconnects the kernel's
-# socket, and connects again) before it is read into the grader's memory. The kernel's outputs are capped far below
-# this as they stream (LimitedExecute); the figure, the explorer and widget state never reach the grader.
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
-
-
-class BoundedContext(zmq.asyncio.Context):
-    """A ZeroMQ context whose sockets refuse messages over MAX_MESSAGE_BYTES."""
-
-    def socket(self, socket_type, **kwargs):
-        sock = super().socket(socket_type, **kwargs)
-        sock.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        return sock
 
 
 class ForkedProvisioner(LocalProvisioner):
@@ -86,18 +72,13 @@ class ForkedProvisioner(LocalProvisioner):
 
 
 class ReadyKernelClient(AsyncKernelClient):
-    """jupyter_client's kernel client, ready as soon as the kernel's startup messages have been read, whose
-    sockets refuse a message over MAX_MESSAGE_BYTES.
+    """jupyter_client's kernel client, ready as soon as the kernel's startup messages have been read.
 
     jupyter_client's wait_for_ready reads IOPub until it has been quiet for 0.2 s: a fifth
     of a second of every student's grading spent waiting. The kernel publishes "idle" on
     IOPub once it has answered a request, and IOPub keeps the kernel's order, so the idle
     of the kernel_info request ends everything it published before.
     """
-
-    def _context_default(self):
-        self._created_context = True
-        return BoundedContext()
 
     async def wait_for_ready(self, timeout=None):
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
