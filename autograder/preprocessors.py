@@ -11,6 +11,9 @@
   student's kernel printed for a test cell stays visible above the verdict, but only
   the verdict counts: a layers.py that patches the notebook's checks gains nothing.
 
+- SanitizeStudentHTML and RenderMaths (autograde and feedback): a student's HTML made
+  harmless; the instructor's formulas as MathML, for a feedback page that loads no script.
+
 The checks run first, on the layers.py that was handed in, so that a function they
 found looping costs the notebook's cells only their short after-timeout limit.
 """
