@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from . import course, intake, pool, sandbox
 from .budget import BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT
-from .preprocessors import VERDICTS_FILE
+from .preprocessors import EXECUTION_KEY, VERDICTS_FILE
 from .release import ASSIGNMENT
 
 COURSE_ID = "batchnorm-backward"  # as autograder/nbgrader_config.py sets it
@@ -125,6 +125,8 @@ def _outcome(out, student, error, gradebook, tests, refused=(), repaired=()):
         outcome.diagnosis += f" (refused from the submission: {'; '.join(refused)})"
     if repaired:
         outcome.diagnosis += f" (changed in the notebook before grading: {'; '.join(repaired)})"
+    if isinstance(record.get(EXECUTION_KEY), str):
+        outcome.diagnosis += f" (the notebook stopped running: {record[EXECUTION_KEY]})"
     # It quotes the student's exceptions: no control character reaches a terminal or a spreadsheet.
     outcome.diagnosis = intake.shown(outcome.diagnosis)
     return outcome

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 from latex2mathml.converter import convert as latex_to_mathml
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
@@ -36,6 +36,7 @@ from .trusted import CHECKS
 from .trusted.probe_runner import run_trusted_checks
 
 VERDICTS_FILE = ".trusted_checks.json"  # beside the autograded notebook; nbgrader ignores dot files
+EXECUTION_KEY = "notebook_stopped"  # in VERDICTS_FILE, beside the grade_ids: why the notebook's execution ended early
 MAX_LINES_SHOWN = 12
 
 
@@ -57,8 +58,6 @@ class LimitedExecute(Execute):
         return await super()._async_handle_timeout(timeout, cell)
 
     def preprocess_cell(self, cell, resources, index):
-        # A kernel that died (the student's code called os._exit, or was killed) ends the
-        # execution, not the grading: the trusted checks still score every test cell.
         if self._dead or cell.cell_type != "code":
             return cell, self.resources
         if self._budget.limit(self.timeout) <= 0:
@@ -70,12 +69,26 @@ class LimitedExecute(Execute):
             with self._budget.spending():
                 return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
-            self._dead = True
-            cell.outputs.append(nbformat.v4.new_output(
-                "error", ename="DeadKernelError", evalue="the kernel died while running this cell",
-                traceback=["The kernel died while running this cell (did the code end its own process?). "
-                           "The cells below were not run; the autograder's own checks still score every test."]))
-            return cell, self.resources
+            return self._stopped(cell, "DeadKernelError", "the kernel died while running this cell",
+                                 "did the code end its own process?")
+        except CellTimeoutError:  # not even the interrupt was answered: the kernel can no longer talk to the grader
+            return self._stopped(cell, "KernelStoppedAnswering", "the kernel stopped answering while running this "
+                                 "cell", "did the code change what the kernel needs to send its results, such as "
+                                 "json, sys or its standard streams, or block every signal?")
+
+    def _stopped(self, cell, name, what, question):
+        """End the execution at `cell`, not the grading: the trusted checks still score every test cell.
+        The trusted checks' record keeps what happened (EXECUTION_KEY), for the student's diagnosis."""
+        self._dead = True
+        record_path = Path(self.resources["metadata"]["path"]) / VERDICTS_FILE
+        record = json.loads(record_path.read_text()) if record_path.is_file() else {}
+        record[EXECUTION_KEY] = f"{what} ({question})"
+        record_path.write_text(json.dumps(record, indent=1))
+        cell.outputs.append(nbformat.v4.new_output(
+            "error", ename=name, evalue=what,
+            traceback=[f"{what[0].upper()}{what[1:]} ({question}). The cells below were not run; the autograder's "
+                       "own checks still score every test."]))
+        return cell, self.resources
 
     def output(self, outs, msg, display_id, cell_index):
         self._spent[cell_index] = self._spent.get(cell_index, 0) + len(json.dumps(msg.get("content", {}), default=str))
@@ -101,13 +114,13 @@ def verdict_outputs(verdict, points):
     header = f"Autograder: {passed} of {len(verdict.lines)} checks passed"
     if verdict.diagnosis:
         header += f" — likely mistake: {verdict.diagnosis}"
-    if not failures:
+    lines = [header] + [f"✗ {line}" for line in shown] + [f"− {deduction}" for deduction in verdict.deductions]
+    if not failures and not verdict.deductions:
         return [nbformat.v4.new_output("stream", name="stdout", text=header + "\n")]
     if verdict.fraction <= 0:
-        return [nbformat.v4.new_output("error", ename="TestFailed", evalue=verdict.summary(),
-                                       traceback=[header] + [f"✗ {line}" for line in shown])]
+        return [nbformat.v4.new_output("error", ename="TestFailed", evalue=verdict.summary(), traceback=lines)]
     earned = round(verdict.fraction * points, 2)
-    return [nbformat.v4.new_output("stream", name="stdout", text="\n".join([header] + [f"✗ {l}" for l in shown]) + "\n"),
+    return [nbformat.v4.new_output("stream", name="stdout", text="\n".join(lines) + "\n"),
             nbformat.v4.new_output("execute_result", data={"text/plain": repr(earned)}, execution_count=None)]
 
 
@@ -128,7 +141,7 @@ class TrustedChecks(NbGraderPreprocessor):
                                       budget=SubmissionBudget.of(resources, self.config))
         resources["trusted_verdicts"] = verdicts
         record = {gid: {"fraction": v.fraction, "diagnosis": v.diagnosis, "summary": v.summary(),
-                        "failures": v.failures} for gid, v in verdicts.items()}
+                        "failures": v.failures, "deductions": v.deductions} for gid, v in verdicts.items()}
         (directory / VERDICTS_FILE).write_text(json.dumps(record, indent=1))
         return nb, resources
 

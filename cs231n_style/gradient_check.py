@@ -54,6 +54,13 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     return grad
 
 
+def same_entries(shape, expected_shape):
+    """True if an array of `shape` holds the entries of `expected_shape` in the same order but in another shape,
+    up to axes of length 1: (1, D) or (D, 1) for (D,), as keepdims=True leaves a sum."""
+    drop = lambda s: tuple(n for n in s if n != 1)  # noqa: E731
+    return tuple(shape) != tuple(expected_shape) and drop(shape) == drop(expected_shape)
+
+
 @dataclass(frozen=True)
 class GradientCheck:
     """The outcome of comparing one analytic gradient with a numerical one."""
@@ -62,6 +69,7 @@ class GradientCheck:
     error: float  # CS231n rel_error; nan when the shapes could not be compared
     tol: float
     problem: str = ""  # why the comparison could not be made, if it could not
+    shape: tuple = None  # the analytic gradient's shape, where it holds the right entries in another shape
 
     @property
     def ok(self):
@@ -71,7 +79,11 @@ class GradientCheck:
         if self.problem:
             return f"{self.name}: {self.problem} — WRONG"
         verdict = "OK" if self.ok else "WRONG"
-        return f"{self.name}: relative error {self.error:.1e} — {verdict}, expect below {self.tol:.0e}"
+        text = f"{self.name}: relative error {self.error:.1e} — {verdict}, expect below {self.tol:.0e}"
+        if self.shape is not None:
+            text += (f" (but of shape {self.shape}: the docstring asks for another, and the autograder takes a "
+                     "small deduction for it)")
+        return text
 
     def __bool__(self):
         return self.ok
@@ -93,11 +105,12 @@ def check_gradient(name, analytic, expected, tol=1e-7):
     if analytic is None:
         return GradientCheck(name, float("nan"), tol, "is None (not computed yet?)")
     analytic = np.asarray(analytic)
-    if analytic.shape != expected.shape:
+    shape = analytic.shape if same_entries(analytic.shape, expected.shape) else None
+    if analytic.shape != expected.shape and shape is None:
         return GradientCheck(name, float("nan"), tol, f"has shape {analytic.shape}, expected {expected.shape}")
     if not np.all(np.isfinite(analytic)):
         return GradientCheck(name, float("nan"), tol, "contains nan or inf")
-    return GradientCheck(name, rel_error(analytic, expected), tol)
+    return GradientCheck(name, rel_error(analytic.reshape(expected.shape), expected), tol, shape=shape)
 
 
 def scaled_error(actual, expected, scale):

@@ -65,7 +65,10 @@ def check_bn_param(bn_param, D):
         check_number("bn_param['momentum']", bn_param["momentum"], low=0, high=1)
     for key in ("running_mean", "running_var"):
         if key in bn_param:
-            check_array(f"bn_param[{key!r}]", bn_param[key], shape=(D,), shape_hint=f" to match D = {D} columns of x")
+            # (1, D), as keepdims=True leaves them, is let through: the grader takes a small deduction for
+            # that shape where it checks the running averages, instead of failing every later call.
+            shape = (1, D) if np.shape(bn_param[key]) == (1, D) else (D,)
+            check_array(f"bn_param[{key!r}]", bn_param[key], shape=shape, shape_hint=f" to match D = {D} columns of x")
     if "running_var" in bn_param and np.any(bn_param["running_var"] < 0):
         raise ValueError("bn_param['running_var']: expected non-negative variances, found a negative entry")
 

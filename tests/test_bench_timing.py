@@ -7,7 +7,7 @@ from autograder.bench import timing_check
 
 
 def test_a_short_run_reports_both_counts(capsys):
-    status = timing_check.main(["--runs", "2", "--wrong-runs", "2", "--no-load"])
+    status = timing_check.main(["--runs", "2", "--wrong-runs", "2", "--load", "none"])
     out = capsys.readouterr().out
     assert "the other core idle" in out
     assert "reference solution: " in out and "of 2 runs passed as they must" in out

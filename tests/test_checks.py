@@ -57,9 +57,47 @@ def test_running_average_not_stored_is_named():
     _fails(checks.check_forward_train, wrong, "bn_param has no 'running_mean'")
 
 
-def test_float64_output_for_float32_input_is_named():
+def test_float64_output_for_float32_input_is_named_without_failing(capsys):
     wrong = mutant(("        inv_std = 1.0 / np.sqrt(var + eps)", "        inv_std = 1.0 / np.sqrt(var.astype(np.float64) + eps)"))
-    _fails(checks.check_forward_train, wrong, "float32 input gave float64")
+    checks.check_forward_train(wrong)
+    assert "• float32 input gave float64 output: keep the input's dtype" in capsys.readouterr().out
+
+
+KEEPDIMS = [("    dbeta = dout.sum(axis=0)", "    dbeta = dout.sum(axis=0, keepdims=True)", name)
+            for name in ("batchnorm_backward", "batchnorm_backward_alt")]
+
+
+@pytest.mark.parametrize("check", [checks.check_backward, lambda m: checks.check_backward(m, "batchnorm_backward_alt"),
+                                   checks.check_backward_stages])
+def test_gradients_of_shape_1_by_D_pass_with_a_remark(check, capsys):
+    check(mutant(*KEEPDIMS))
+    out = capsys.readouterr().out
+    assert "✗" not in out
+    assert "✓ dbeta: relative error" in out and "(but of shape (1, 5): the docstring asks for another" in out
+
+
+def test_the_two_backward_passes_in_different_shapes_are_compared_by_value(capsys):
+    checks.check_alt_matches_graph(mutant(KEEPDIMS[0]))
+    assert "✓ dbeta: graph and closed form differ by" in capsys.readouterr().out
+
+
+def test_running_averages_of_shape_1_by_D_pass_with_a_remark(capsys):
+    wrong = mutant(("        running_mean = momentum * running_mean + (1 - momentum) * mean",
+                    "        running_mean = (momentum * running_mean + (1 - momentum) * mean).reshape(1, -1)",
+                    "batchnorm_forward"))
+    checks.check_forward_train(wrong)
+    checks.check_forward_test(wrong)
+    out = capsys.readouterr().out
+    assert "✗" not in out and "• running_mean has shape (1, 3): the docstring asks for (3,)" in out
+
+
+def test_float64_gradients_for_float32_input_are_named_without_failing(capsys):
+    wrong = mutant(("    return dx, dgamma, dbeta", "    return dx, dgamma.astype(np.float64), dbeta", "batchnorm_backward"))
+    checks.check_backward(wrong)
+    out = capsys.readouterr().out
+    assert "• for float32 input, dgamma is float64: keep the input's dtype" in out
+    checks.check_backward(REF)
+    assert "✓ float32 in, float32 gradients out" in capsys.readouterr().out
 
 
 def test_test_mode_with_batch_statistics_is_named():

@@ -1,7 +1,7 @@
 """Does the autograder's one timing assertion flake? `python -m autograder.bench timing`.
 
 The hidden test hidden_alt_faster asserts that a student's closed form is at
-least MIN_SPEEDUP times as fast as their graph version: the median ratio of 15
+least MIN_SPEEDUP times as fast as their graph version: the median ratio of TIMING_PAIRS
 interleaved pairs on 1024x256, in the CPU time of the student's process as the
 grader reads it (autograder/trusted/properties.py, speed.py). This runs exactly that check, as grading does
 (the probe in the sandbox, then the judge), many times:
@@ -9,7 +9,9 @@ grader reads it (autograder/trusted/properties.py, speed.py). This runs exactly 
   correct case: every run must pass;
 - on a closed form that is the graph version under another name (catalog.graph_under_another_name; one that
   calls batchnorm_backward fails from its source, untimed): every run must fail;
-each with the other core kept busy by a spinning process (unless --no-load).
+each with the other core kept busy (--load): by a process that spins (the default), by one that
+times the reference's backward passes on the same size as another grading worker's speed check does
+(`timing`), by one that streams through arrays far larger than the caches (`memory`), or not at all (`none`).
 """
 import argparse
 import shutil
@@ -29,6 +31,23 @@ from ..trusted.probe_runner import run_trusted_checks
 from . import options
 
 CHECK = "hidden_alt_faster"
+LOADS = {
+    "spin": "while True: pass",
+    "timing": ("from autograder import reference as ref\n"
+               "from cs231n_style.data import random_case\n"
+               f"c = random_case(*{properties.TIMING_SIZE}, seed=1, loc=12.0, scale=5.0)\n"
+               "while True:\n"
+               "    _, cache = ref.batchnorm_forward(c.x, c.gamma, c.beta, {'mode': 'train'})\n"
+               "    ref.batchnorm_backward(c.dout, cache)\n"
+               "    ref.batchnorm_backward_alt(c.dout, cache)\n"),
+    "memory": ("import numpy as np\n"
+               "a, b = np.ones(2 ** 25), np.ones(2 ** 25)\n"
+               "while True:\n"
+               "    np.add(a, b, out=a)\n"),
+    "none": None,
+}
+LOAD_WORDS = {"spin": "the other core spinning", "timing": "the other core timing the reference's backward passes",
+              "memory": "the other core streaming through 512 MB of arrays", "none": "the other core idle"}
 
 
 def submission(folder, layers_text):
@@ -58,14 +77,15 @@ def main(argv=None):
     parser.add_argument("--runs", type=options.positive_int, default=200, help="runs on the reference (default 200)")
     parser.add_argument("--wrong-runs", type=options.positive_int, default=50,
                         help="runs on the graph version renamed as the closed form (default 50)")
-    parser.add_argument("--no-load", action="store_true", help="leave the other core idle")
+    parser.add_argument("--load", choices=sorted(LOADS), default="spin",
+                        help="what keeps the other core busy (default spin)")
     args = parser.parse_args(argv)
     samples = {s.name: s for s in SAMPLES}
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
         right = submission(Path(tmp) / "right", samples["correct_reference"].layers())
         wrong = submission(Path(tmp) / "wrong", graph_under_another_name())
-        load = None if args.no_load else subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        load = subprocess.Popen([sys.executable, "-c", LOADS[args.load]]) if LOADS[args.load] else None
         try:
             passes = [run_check(right) for _ in range(args.runs)]
             fails = [run_check(wrong) for _ in range(args.wrong_runs)]
@@ -74,7 +94,7 @@ def main(argv=None):
                 load.kill()
     N, D = properties.TIMING_SIZE
     print(f"{CHECK} on {N}x{D}, {properties.TIMING_PAIRS} interleaved pairs in the CPU time of the student's process, as graded "
-          f"(probe in the sandbox), {'the other core spinning' if load else 'the other core idle'}:")
+          f"(probe in the sandbox), {LOAD_WORDS[args.load]}:")
     print("  " + _summary("reference solution", passes, expect_pass=True))
     print("  " + _summary("graph version renamed as the closed form", fails, expect_pass=False))
     print(f"  {time.monotonic() - start:.0f} s")

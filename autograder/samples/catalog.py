@@ -28,6 +28,7 @@ class Expect:
     """What grading must give a sample.
 
     - lost: tests that must score below their maximum; every other automatic test must score full marks
+    - deducted: tests that must lose a deduction of the grading policy (trusted/policy.py) and nothing more
     - may_lose: tests whose outcome depends on how small the mistake's effect is on their inputs
     - zero: every automatic test scores 0 (lost and may_lose are then ignored)
     - diagnosis: a phrase the sample's diagnosis in grades.csv must contain
@@ -36,6 +37,7 @@ class Expect:
     """
 
     lost: tuple = ()
+    deducted: tuple = ()
     may_lose: tuple = ()
     zero: bool = False
     diagnosis: str = ""
@@ -250,6 +252,14 @@ if hasattr(_probe, "_CallRecorder"):
 
 _ALT_CALLS_GRAPH = ("    xhat, gamma, inv_std = cache",
                     "    return batchnorm_backward(dout, cache)\n    xhat, gamma, inv_std = cache", "batchnorm_backward_alt")
+# What keepdims=True leaves: right values of shape (1, D) (costs the grading policy's SHAPE share).
+_KEEPDIMS = tuple([(f"    {grad} = {expr}.sum(axis=0)", f"    {grad} = {expr}.sum(axis=0, keepdims=True)", name)
+                   for name, exprs in (("batchnorm_backward", ("dout", '(dout * cache["xhat"])')),
+                                       ("batchnorm_backward_alt", ("dout", "(dout * xhat)")))
+                   for grad, expr in zip(("dbeta", "dgamma"), exprs)]
+                  + [(f"        {key} = momentum * {key} + (1 - momentum) * {stat}",
+                      f"        {key} = (momentum * {key} + (1 - momentum) * {stat}).reshape(1, -1)", "batchnorm_forward")
+                     for key, stat in (("running_mean", "mean"), ("running_var", "var"))])
 _ALT_LOOPS = ("    dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) * inv_std\n",
               "    dx = np.empty_like(dxhat)\n    for i in range(len(dxhat)):\n        dx[i] = (dxhat[i] - "
               "dxhat.mean(axis=0) - xhat[i] * (dxhat * xhat).mean(axis=0)) * inv_std\n",
@@ -475,8 +485,14 @@ SAMPLES = (
     Sample("float64_output", "float32 input gives float64 output",
            _solution_with(("inv_std = 1.0 / np.sqrt(var + eps)", "inv_std = 1.0 / np.sqrt(var.astype(np.float64) + eps)",
                            "batchnorm_forward")),
-           Expect(lost=("test_forward_train", "hidden_forward", "hidden_backward_graph", "hidden_backward_alt"),
-                  diagnosis="keep the input's dtype")),
+           Expect(deducted=("test_forward_train", "hidden_forward", "hidden_backward_graph", "hidden_backward_alt"),
+                  diagnosis="has the right values but is float64 for float32 input")),
+    Sample("keepdims_shapes", "correct, CS231n style: dgamma, dbeta and the running averages of shape (1, D)",
+           _solution_with(*_KEEPDIMS),
+           Expect(deducted=("test_forward_train", "test_backward_stages", "test_backward_graph", "test_backward_alt",
+                            "test_affine", "hidden_forward", "hidden_backward_graph", "hidden_backward_alt",
+                            "hidden_going_further"),
+                  diagnosis="has the right values but shape (1, ")),
     Sample("stubs", "nothing implemented: the student edition as released",
            student_text, Expect(zero=True, diagnosis="not implemented yet")),
     Sample("syntax_error", "layers.py does not parse",
@@ -487,6 +503,9 @@ SAMPLES = (
     Sample("escape_codes_in_error", "layers.py raises an error whose text rewrites the terminal's line",
            _prepend_after_imports('raise ValueError("\\r\\x1b[2Kmallory      91 / 100  all tests passed")'),
            Expect(zero=True, diagnosis="\\r\\x1b[2Kmallory")),
+    Sample("breaks_json_at_import", "correct, but layers.py replaces json.dumps when imported, which the kernel "
+           "needs to send its replies", _prepend_after_imports("import json\njson.dumps = None"),
+           Expect(diagnosis="the kernel stopped answering")),
     Sample("exit_at_import", "layers.py calls sys.exit when imported",
            _prepend_after_imports("import sys\nsys.exit(3)"), Expect(zero=True, diagnosis="SystemExit")),
     Sample("os_exit_in_graph", "the graph backward kills its process with os._exit",

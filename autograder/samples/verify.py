@@ -1,4 +1,7 @@
 """Does a sample's grading match what its catalog entry expects?"""
+from ..trusted import policy
+
+MOST_DEDUCTED = 1 - sum(deviation.share for deviation in policy.DEVIATIONS)  # the least a deducted test keeps
 
 
 def problems(sample, report, diagnosis, isolated=True):
@@ -19,10 +22,14 @@ def problems(sample, report, diagnosis, isolated=True):
         elif test["id"] in expect.lost:
             if full:
                 found.append(f"{test['id']} scored full marks, expected fewer")
+        elif test["id"] in expect.deducted:
+            if not MOST_DEDUCTED * test["max_points"] <= (test["points"] or 0) < test["max_points"]:
+                found.append(f"{test['id']} scored {test['points']} of {test['max_points']}, expected a deduction "
+                             f"of the grading policy ({test['diagnosis']})")
         elif test["id"] not in expect.may_lose and not full:
             found.append(f"{test['id']} scored {test['points']} of {test['max_points']}, expected full marks "
                          f"({test['diagnosis']})")
-    missing = set(expect.lost) - {t["id"] for t in auto}
+    missing = set(expect.lost + expect.deducted) - {t["id"] for t in auto}
     found += [f"{test_id} is missing from the report" for test_id in sorted(missing)]
     if expect.diagnosis and expect.diagnosis not in diagnosis:
         found.append(f"diagnosis {diagnosis!r} does not mention {expect.diagnosis!r}")

@@ -23,13 +23,13 @@ def _judge_grads(tally, label_, name, request, result):
     size = scales(x, gamma, dout, eps)
     info = result[name]
     if info["grads"] is None:
-        tally.check(False, f"{label_}: {name} should return a tuple (dx, dgamma, dbeta)")
+        tally.check(label_, False, f"{name} should return a tuple (dx, dgamma, dbeta)")
         return
     for grad, student, exp in zip(GRADS, info["grads"], expected):
         if not tally.compare(label_, grad, student, exp, size[grad]):
             tally.diagnose(mistakes.diagnose(grad, student, x, gamma, beta, dout, eps, size[grad]))
-    tally.check(not info["mutated_inputs"] and not info["mutated_cache"], f"{label_}: dout and cache left unchanged",
-                f"{label_}: {name} changed dout or the cache in place")
+    tally.check(label_, not info["mutated_inputs"] and not info["mutated_cache"], "dout and cache left unchanged",
+                f"{name} changed dout or the cache in place")
 
 
 def _agreement(tally, label_, request, result):
@@ -37,8 +37,8 @@ def _agreement(tally, label_, request, result):
     if not graph or not alt or "error" in graph or "error" in alt or not graph.get("grads") or not alt.get("grads"):
         return
     size = scales(request["x"], request["gamma"], request["dout"], request["bn_param"]["eps"])
-    tally.compare(f"{label_}: your closed form against your graph version", "dx", alt["grads"][0],
-                  graph["grads"][0], size["dx"])
+    tally.compare(f"{label_}, your closed form against your graph version", "dx", alt["grads"][0],
+                  graph["grads"][0], size["dx"], against="your graph version's", dtype=request["x"].dtype)
 
 
 # --- hidden_backward_graph, hidden_backward_alt -------------------------------------------
@@ -90,11 +90,12 @@ def agreement_judge(requests, results):
             return tally.verdict()
     graph, alt = result[GRAPH]["grads"], result[ALT]["grads"]
     if graph is None or alt is None:
-        tally.check(False, "both backward passes should return a tuple (dx, dgamma, dbeta)")
+        tally.check(None, False, "both backward passes should return a tuple (dx, dgamma, dbeta)")
         return tally.verdict()
     size = scales(request["x"], request["gamma"], request["dout"], 1e-5)
     for grad, a, b in zip(GRADS, alt, graph):
-        tally.compare("your closed form against your graph version on 100x500", grad, a, b, size[grad])
+        tally.compare("your closed form against your graph version on 100x500", grad, a, b, size[grad],
+                      against="your graph version's", dtype=request["x"].dtype)
     return tally.verdict()
 
 

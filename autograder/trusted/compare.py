@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cs231n_style.gradient_check import same_entries
+
+from . import policy
+
 # Largest scaled error of a correct implementation: float64 rounding is ~1e-15 and
 # float32 ~1e-6 times the data's conditioning; the mistakes of mistakes.py are >= 1e-2.
 THRESHOLD = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 2e-3}
@@ -29,18 +33,36 @@ def scales(x, gamma, dout, eps):
             "dbeta": np.abs(dout).sum(axis=0) + tiny}
 
 
-def compare(name, student, expected, scale):
-    """(scaled error, problem): problem says why the arrays could not be compared, else None."""
+@dataclass(frozen=True)
+class Comparison:
+    """A student's array against the reference's: its scaled error, or why it could not be compared, and the
+    deviations (policy.SHAPE, policy.DTYPE) it was compared in spite of."""
+
+    error: float = None
+    problem: str = None
+    deviations: tuple = ()
+
+
+def compare(name, student, expected, scale, values_only=False):
+    """The Comparison of array `name`. values_only: any shape with the same entries and any float dtype are
+    compared as they are, with no deviation noted (for two arrays of the student's own)."""
     if student is None:
-        return None, f"{name} is not an array of numbers"
+        return Comparison(problem=f"{name} is not an array of numbers")
     expected = np.asarray(expected)
+    deviations = []
     if student.shape != expected.shape:
-        return None, f"{name} has shape {student.shape}, expected {expected.shape}"
+        if not same_entries(student.shape, expected.shape):
+            return Comparison(problem=f"{name} has shape {student.shape}, expected {expected.shape}")
+        deviations.append(policy.SHAPE)
     if student.dtype != expected.dtype:
-        return None, f"{name} is {student.dtype}, expected {expected.dtype} (keep the input's dtype)"
+        if not (policy.widened(student.dtype, expected.dtype)
+                or values_only and student.dtype.kind == expected.dtype.kind == "f"):
+            return Comparison(problem=f"{name} is {student.dtype}, expected {expected.dtype} (keep the input's dtype)")
+        deviations.append(policy.DTYPE)
     if not np.all(np.isfinite(student)):
-        return None, f"{name} contains nan or inf"
-    return scaled_error(student, expected, scale), None
+        return Comparison(problem=f"{name} contains nan or inf")
+    error = scaled_error(student.reshape(expected.shape), expected, scale)
+    return Comparison(error, None, () if values_only else tuple(deviations))
 
 
 def scaled_error(a, b, scale):
@@ -48,7 +70,9 @@ def scaled_error(a, b, scale):
 
 
 def limit(dtype):
-    return THRESHOLD[np.dtype(dtype)]
+    """The THRESHOLD of a dtype; other float types get float32's (if narrower than float64) or float64's."""
+    dtype = np.dtype(dtype)
+    return THRESHOLD.get(dtype, THRESHOLD[np.dtype(np.float32 if dtype.itemsize < 8 else np.float64)])
 
 
 @dataclass
@@ -59,51 +83,61 @@ class Verdict:
     lines: list = field(default_factory=list)
     diagnosis: str = None
     measured: float = None  # the number a check measured, where it measures one (the timing check's ratio)
+    deductions: list = field(default_factory=list)  # one message per policy.Deviation taken, with its cost
 
     @property
     def failures(self):
         return [line[2:] for line in self.lines if line.startswith("✗")]
 
     def summary(self):
-        """One line: all passed, or the diagnosis, or the first failure."""
+        """One line: all passed, or the diagnosis, or the first failure; the deductions where nothing failed."""
         if not self.failures:
-            return f"all {len(self.lines)} checks passed"
+            return "; ".join(self.deductions) or f"all {len(self.lines)} checks passed"
         return self.diagnosis or self.failures[0]
 
 
 class Tally:
-    """Counts passed sub-checks and collects the lines that explain them."""
+    """Counts passed sub-checks by group (the input they are about) and collects the lines that explain them."""
 
     def __init__(self):
         self.lines = []
         self.diagnoses = []
-        self.groups = {}  # the part of a line before ": " (the input it is about) -> all passed so far
+        self.groups = {}  # group -> all its sub-checks passed so far
+        self.deviations = {}  # policy.Deviation -> the message of where it was first found
 
-    def check(self, ok, line, failure=None):
-        """Count one sub-check; `line` says what passed, `failure` (default: line) what failed.
+    def check(self, group, ok, line, failure=None):
+        """Count one sub-check of `group`, e.g. "train mode, 2x5 float64" (None: a group of its own).
 
-        Sub-checks are grouped by the text of `line` before its first ": ", which names the
-        input they are about; a group counts as passed when all its sub-checks pass.
+        `line` says what passed, `failure` (default: line) what failed; each is shown after the
+        group's name. A group counts as passed when all its sub-checks pass.
         """
-        group = line.split(": ", 1)[0]
-        self.groups[group] = self.groups.get(group, True) and bool(ok)
-        self.lines.append("✓ " + line if ok else "✗ " + (failure or line))
+        key = line if group is None else group
+        self.groups[key] = self.groups.get(key, True) and bool(ok)
+        text = line if ok else (failure or line)
+        self.lines.append(("✓ " if ok else "✗ ") + (text if group is None else f"{group}: {text}"))
         return ok
 
-    def compare(self, label, name, student, expected, scale):
-        error, problem = compare(name, student, expected, scale)
-        if problem:
-            return self.check(False, f"{label}: {problem}")
-        allowed = limit(np.asarray(expected).dtype)
-        return self.check(error <= allowed, f"{label}: {name} differs from the reference by {error:.1e} "
-                                            f"of its size (allowed {allowed:.0e})")
+    def compare(self, group, name, student, expected, scale, against=None, dtype=None):
+        """Compare array `name` with `expected`, the reference's; against: what else `expected` is (say, "your
+        graph version's"), when it is the student's own, which takes any shape and float dtype as they are,
+        and is compared to the limit of the least precise of the two and of the input's `dtype`."""
+        found = compare(name, student, expected, scale, values_only=against is not None)
+        if found.problem:
+            return self.check(group, False, found.problem)
+        dtypes = [np.asarray(expected).dtype] + ([student.dtype, np.dtype(dtype or np.float64)] if against else [])
+        allowed = max(limit(d) for d in dtypes)
+        ok = self.check(group, found.error <= allowed, f"{name} differs from {against or 'the reference'} by "
+                                                       f"{found.error:.1e} of its size (allowed {allowed:.0e})")
+        for deviation in found.deviations if ok else ():
+            self.deviations.setdefault(deviation, policy.advice(deviation, name, student, np.asarray(expected)))
+        return ok
 
-    def failed_call(self, label, info):
+    def failed_call(self, group, info):
         """Record a call that raised (True), or do nothing (False)."""
         if info is None:
-            return self.check(False, f"{label}: not run") or True
+            return self.check(group, False, "not run") or True
         if "error" in info:
-            self.check(False, f"{label}: {info['error']}")
+            self.check(group, False, str(info["error"]))
             missing = re.search(r"NotImplementedError: (\w+) in \S+ is not implemented yet", str(info["error"]))
             self.diagnose(f"{missing.group(1)} is not implemented yet" if missing else str(info["error"])[:300])
             return True
@@ -114,6 +148,9 @@ class Tally:
             self.diagnoses.append(diagnosis)
 
     def verdict(self):
-        """The fraction of groups (inputs) on which everything passed, the lines, the diagnoses."""
+        """The fraction of groups (inputs) on which everything passed, less the share of each deviation found
+        (policy), the lines, the diagnoses."""
         fraction = sum(self.groups.values()) / len(self.groups) if self.groups else 0.0
-        return Verdict(fraction, self.lines, "; ".join(self.diagnoses) or None)
+        fraction *= 1 - sum(deviation.share for deviation in self.deviations)
+        return Verdict(round(fraction, 6), self.lines, "; ".join(self.diagnoses) or None,
+                       deductions=list(self.deviations.values()))

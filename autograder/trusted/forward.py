@@ -29,8 +29,8 @@ def _judge_train(tally, label_, request, result):
         expected = bn_param[key]
         if not tally.compare(label_, key, info[key], expected, np.abs(expected) + 1.0) and info[key] is not None:
             _diagnose_running(tally, key, info[key], request, expected)
-    tally.check(not info["mutated_inputs"], f"{label_}: x, gamma and beta left unchanged",
-                f"{label_}: x, gamma or beta changed in place")
+    tally.check(label_, not info["mutated_inputs"], "x, gamma and beta left unchanged",
+                "x, gamma or beta changed in place")
 
 
 def _diagnose_running(tally, key, student, request, expected):
@@ -65,8 +65,8 @@ def _judge_test_mode(tally, label_, request, result):
     unchanged = (info["running_mean"] is not None and info["running_var"] is not None
                  and np.array_equal(info["running_mean"], info["running_mean_before"])
                  and np.array_equal(info["running_var"], info["running_var_before"]))
-    tally.check(unchanged, f"{label_}: running averages left unchanged by test mode",
-                f"{label_}: test mode changed the running averages")
+    tally.check(label_, unchanged, "running averages left unchanged by test mode",
+                "test mode changed the running averages")
 
 
 # --- hidden_forward --------------------------------------------------------------------

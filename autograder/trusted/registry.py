@@ -55,12 +55,13 @@ def judge(check_id, requests, results, source=None):
     """Judge the probe's results of a check against the reference; returns a Verdict.
 
     A visible test scores all or nothing, as its cell in the notebook does; a hidden
-    test earns the fraction of its inputs on which everything was right. source: the
-    text of the graded layers.py, for the checks of JUDGED_FROM_SOURCE.
+    test earns the fraction of its inputs on which everything was right. Either way the
+    deviations of the grading policy (policy.py) cost their share. source: the text of the
+    graded layers.py, for the checks of JUDGED_FROM_SOURCE.
     """
     extra = {"source": source} if check_id in JUDGED_FROM_SOURCE else {}
     verdict = CHECKS[check_id][1](requests, results, **extra)
-    if check_id.startswith("test_") and verdict.fraction < 1:
+    if check_id.startswith("test_") and (verdict.failures or not verdict.lines):
         verdict.fraction = 0.0
     return verdict
 

@@ -43,6 +43,7 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     Returns a tuple of:
     - out: of shape (N, D), the same dtype as x
     - cache: whatever your backward passes need (train mode); None in test mode
+    and bn_param's running_mean and running_var, updated in train mode, of shape (D,)
     """
     check_forward_args(x, gamma, beta, bn_param)
     mode = bn_param["mode"]
@@ -89,6 +90,7 @@ def batchnorm_backward(dout, cache):
     - dx: gradient with respect to x, of shape (N, D)
     - dgamma: gradient with respect to gamma, of shape (D,)
     - dbeta: gradient with respect to beta, of shape (D,)
+    each of the dtype of x and dout (float32 in, float32 out)
     """
     dx, dgamma, dbeta = None, None, None
     # Unpack your cache, check dout with check_dout(dout, x.shape), then compute.
@@ -112,6 +114,7 @@ def batchnorm_backward_alt(dout, cache):
     - dx: gradient with respect to x, of shape (N, D)
     - dgamma: gradient with respect to gamma, of shape (D,)
     - dbeta: gradient with respect to beta, of shape (D,)
+    each of the dtype of x and dout (float32 in, float32 out)
     """
     dx, dgamma, dbeta = None, None, None
     # Unpack your cache, check dout with check_dout(dout, x.shape), then compute.

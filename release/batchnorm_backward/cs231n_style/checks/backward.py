@@ -2,7 +2,8 @@
 import numpy as np
 
 from ..data import make_case, random_case
-from ..gradient_check import check_gradient, eval_numerical_gradient, eval_numerical_gradient_array, scaled_error
+from ..gradient_check import (check_gradient, eval_numerical_gradient, eval_numerical_gradient_array, same_entries,
+                              scaled_error)
 from ..stages import STAGE_NAMES, backward_stages
 from .report import (CheckFailed, call_student, note, passed, report_gradient_checks, running_student_code,
                      student_function, unpack)
@@ -31,11 +32,19 @@ def numerical_gradients(layers, case):
 
 
 def check_backward(layers, name="batchnorm_backward"):
-    """Compare batchnorm_backward or batchnorm_backward_alt with numerical gradients (CS231n's 4x5 check)."""
+    """Compare batchnorm_backward or batchnorm_backward_alt with numerical gradients (CS231n's 4x5 check),
+    then check that float32 input gives float32 gradients."""
     case = make_case("gradcheck")
     _, grads = student_gradients(layers, name, case)
     numeric = numerical_gradients(layers, case)
     report_gradient_checks([check_gradient(g, a, n, TOL) for g, a, n in zip(GRADS, grads, numeric)], name)
+    _, grads32 = student_gradients(layers, name, make_case("gradcheck", dtype=np.float32))
+    widened = [f"{g} is {np.asarray(a).dtype}" for g, a in zip(GRADS, grads32) if np.asarray(a).dtype != np.float32]
+    if widened:
+        note(f"for float32 input, {', '.join(widened)}: keep the input's dtype (the docstring asks for it, and the "
+             "autograder takes a small deduction for a wider one)")
+    else:
+        passed("float32 in, float32 gradients out")
 
 
 def numerical_stages(case, eps):
@@ -115,9 +124,9 @@ def check_alt_matches_graph(layers, N=100, D=500, tol=1e-10):
                  "dx, dgamma, dbeta")
     wrong = []
     for g, a, b, scale in zip(GRADS, graph, alt, gradient_scales(case)):
-        if np.shape(a) != np.shape(b):
+        if np.shape(a) != np.shape(b) and not same_entries(np.shape(b), np.shape(a)):
             raise CheckFailed(f"{g}: the graph version gives shape {np.shape(a)}, the closed form {np.shape(b)}")
-        error = scaled_error(a, b, scale)
+        error = scaled_error(a, np.reshape(b, np.shape(a)), scale)
         ok = error < tol
         print(f"{'✓' if ok else '✗'} {g}: graph and closed form differ by {error:.1e} of the gradient's size — "
               f"{'OK' if ok else 'WRONG'}, expect below {tol:.0e}")

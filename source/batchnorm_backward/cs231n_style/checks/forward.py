@@ -56,9 +56,10 @@ def check_forward_train(layers):
 
     out32, _ = _forward(layers, x.astype(np.float32), np.ones(D, np.float32), np.zeros(D, np.float32), {"mode": "train"})
     if out32.dtype != np.float32:
-        raise CheckFailed(f"float32 input gave {out32.dtype} output — keep the input's dtype "
-                          "(for example, create arrays with dtype=x.dtype)")
-    passed("float32 in, float32 out")
+        note(f"float32 input gave {out32.dtype} output: keep the input's dtype (for example, create arrays with "
+             "dtype=x.dtype); the autograder takes a small deduction for a wider one")
+    else:
+        passed("float32 in, float32 out")
 
 
 def _check_running_averages(bn_param, x):
@@ -80,6 +81,11 @@ def _check_running_averages(bn_param, x):
         raise CheckFailed(f"{key} is {_fmt(running)} after one batch from zeros, expected 0.1 * the batch "
                           f"value = {_fmt(0.1 * batch)}")
     passed("running_mean and running_var after one batch: 0.1 * the batch mean and variance (momentum 0.9)")
+    shapes = [f"{key} has shape {np.shape(bn_param[key])}" for key in ("running_mean", "running_var")
+              if np.shape(bn_param[key]) != mean.shape]
+    if shapes:
+        note(f"{' and '.join(shapes)}: the docstring asks for {mean.shape} (the autograder takes a small "
+             "deduction for another shape)")
 
 
 def check_forward_test(layers):
