@@ -152,8 +152,10 @@ def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=CELL_TIMEOU
 # Errors of a gradebook that another grading process is setting up or writing at the same moment.
 # ForeignKeyViolation: nbgrader saw no submissions and set about replacing the notebook's cells, and
 # another shard's first autograde added a submission in between; tried again, nbgrader keeps the cells.
+# MissingEntry "No such grade": the other way round, another shard's set-up replaced the graded cells while
+# this autograde was saving its scores (seen once in tests/test_gradebook_postgres.py); tried again, they are there.
 CONCURRENT_SETUP = ("database is locked", "UniqueViolation", "already exists", "could not serialize",
-                    "deadlock detected", "ForeignKeyViolation")
+                    "deadlock detected", "ForeignKeyViolation", "No such grade")
 
 
 def register_assignment(out, attempts=4):

@@ -71,7 +71,7 @@ class LimitedExecute(Execute):
         except DeadKernelError:
             return self._stopped(cell, "DeadKernelError", "the kernel died while running this cell",
                                  "did the code end its own process?")
-        except CellTimeoutError:  # not even the interrupt was answered: the kernel can no longer talk to the grader
+        except CellTimeoutError:  # no answer to the interrupt, or output that stopped arriving: nbclient gives up
             return self._stopped(cell, "KernelStoppedAnswering", "the kernel stopped answering while running this "
                                  "cell", "did the code change what the kernel needs to send its results, such as "
                                  "json, sys or its standard streams, or block every signal?")

@@ -67,7 +67,7 @@ def check_bn_param(bn_param, D):
         if key in bn_param:
             # (1, D), as keepdims=True leaves them, is let through: the grader takes a small deduction for
             # that shape where it checks the running averages, instead of failing every later call.
-            shape = (1, D) if np.shape(bn_param[key]) == (1, D) else (D,)
+            shape = (1, D) if getattr(bn_param[key], "shape", None) == (1, D) else (D,)
             check_array(f"bn_param[{key!r}]", bn_param[key], shape=shape, shape_hint=f" to match D = {D} columns of x")
     if "running_var" in bn_param and np.any(bn_param["running_var"] < 0):
         raise ValueError("bn_param['running_var']: expected non-negative variances, found a negative entry")

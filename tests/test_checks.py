@@ -205,3 +205,17 @@ def test_graded_outside_only_announces_itself_outside_the_source_folder(tmp_path
     monkeypatch.chdir(tmp_path)
     assert checks.graded_outside("hidden_backward_graph", REF) is None
     assert "the autograder runs it" in capsys.readouterr().out
+
+
+def test_narrower_gradients_for_float32_input_fail_the_visible_check():
+    wrong = mutant(("    return dx, dgamma, dbeta",
+                    "    return (dx.astype(np.float16) if dout.dtype == np.float32 else dx), dgamma, dbeta",
+                    "batchnorm_backward"))
+    _fails(checks.check_backward, wrong, "for float32 input, dx is float16: return float32 gradients")
+
+
+def test_running_averages_of_another_arrangement_fail_the_visible_check():
+    wrong = mutant(("        running_mean = momentum * running_mean + (1 - momentum) * mean",
+                    "        running_mean = np.tile(momentum * running_mean + (1 - momentum) * mean, (2, 1))",
+                    "batchnorm_forward"))
+    _fails(checks.check_forward_train, wrong, "running_mean has shape (2, 3), expected (3,)")

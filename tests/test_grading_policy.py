@@ -6,21 +6,14 @@ import numpy as np
 import pytest
 from mutants import mutant
 
+from autograder.samples.catalog import KEEPDIMS
 from autograder.trusted import policy, run_check
 from autograder.trusted.compare import Tally
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
-KEEPDIMS_GRADS = [(f"    {grad} = {expr}.sum(axis=0)", f"    {grad} = {expr}.sum(axis=0, keepdims=True)", name)
-                  for name, exprs in (("batchnorm_backward", ("dout", '(dout * cache["xhat"])')),
-                                      ("batchnorm_backward_alt", ("dout", "(dout * xhat)")))
-                  for grad, expr in zip(("dbeta", "dgamma"), exprs)]
-KEEPDIMS_RUNNING = [("        running_mean = momentum * running_mean + (1 - momentum) * mean",
-                     "        running_mean = (momentum * running_mean + (1 - momentum) * mean).reshape(1, -1)",
-                     "batchnorm_forward"),
-                    ("        running_var = momentum * running_var + (1 - momentum) * var",
-                     "        running_var = (momentum * running_var + (1 - momentum) * var).reshape(1, -1)",
-                     "batchnorm_forward")]
+KEEPDIMS_GRADS = [r for r in KEEPDIMS if r[2] != "batchnorm_forward"]
+KEEPDIMS_RUNNING = [r for r in KEEPDIMS if r[2] == "batchnorm_forward"]
 FLOAT64_GRADS = [("    return dx, dgamma, dbeta",
                   "    return dx.astype(np.float64), dgamma.astype(np.float64), dbeta.astype(np.float64)", name)
                  for name in ("batchnorm_backward", "batchnorm_backward_alt")]
@@ -100,7 +93,24 @@ def test_a_hidden_check_with_a_deviation_and_a_failed_input_loses_both():
     tally = Tally()
     tally.compare("first input", "dgamma", np.ones((1, 4)), np.ones(4), np.ones(4))
     tally.compare("second input", "dgamma", np.zeros(4), np.ones(4), np.ones(4))
-    assert tally.verdict().fraction == pytest.approx(0.5 * (1 - policy.SHAPE.share))
+    assert tally.verdict().fraction == pytest.approx(0.5 - policy.SHAPE.share)
+
+
+def test_a_closed_form_narrower_than_the_input_gains_nothing_against_the_graph_version():
+    # off by 1e-5 of its size: within float32's limit (2e-3), far past float64's (1e-7), which the input is
+    narrow = [("    return dx, dgamma, dbeta", "    return (dx * (1 + 1e-5)).astype(np.float32), dgamma, dbeta",
+               "batchnorm_backward_alt")]
+    verdict = run_check("test_alt_matches_graph", mutant(*narrow))
+    assert verdict.fraction == 0, verdict.lines
+    assert any("dx differs from your graph version's by" in line and "(allowed 1e-07)" in line
+               for line in verdict.failures), verdict.lines
+
+
+@pytest.mark.parametrize("shape", [(5, 1), (1, 10), (5, 1, 1)])
+def test_a_column_or_other_arrangement_is_not_the_same_entries(shape):
+    tally = Tally()
+    assert not tally.compare("case", "dgamma", np.ones(shape), np.ones(5), np.ones(5))
+    assert "has shape" in tally.lines[0] and not tally.deviations
 
 
 def test_groups_are_explicit_not_read_from_the_wording():

@@ -31,23 +31,22 @@ from ..trusted.probe_runner import run_trusted_checks
 from . import options
 
 CHECK = "hidden_alt_faster"
-LOADS = {
-    "spin": "while True: pass",
-    "timing": ("from autograder import reference as ref\n"
+LOADS = {  # --load: (the program that keeps the other core busy, how the report says so)
+    "spin": ("while True: pass", "the other core spinning"),
+    "timing": (("from autograder import reference as ref\n"
                "from cs231n_style.data import random_case\n"
                f"c = random_case(*{properties.TIMING_SIZE}, seed=1, loc=12.0, scale=5.0)\n"
                "while True:\n"
                "    _, cache = ref.batchnorm_forward(c.x, c.gamma, c.beta, {'mode': 'train'})\n"
                "    ref.batchnorm_backward(c.dout, cache)\n"
                "    ref.batchnorm_backward_alt(c.dout, cache)\n"),
-    "memory": ("import numpy as np\n"
+               "the other core timing the reference's backward passes"),
+    "memory": (("import numpy as np\n"
                "a, b = np.ones(2 ** 25), np.ones(2 ** 25)\n"
                "while True:\n"
-               "    np.add(a, b, out=a)\n"),
-    "none": None,
+               "    np.add(a, b, out=a)\n"), "the other core streaming through 512 MB of arrays"),
+    "none": (None, "the other core idle"),
 }
-LOAD_WORDS = {"spin": "the other core spinning", "timing": "the other core timing the reference's backward passes",
-              "memory": "the other core streaming through 512 MB of arrays", "none": "the other core idle"}
 
 
 def submission(folder, layers_text):
@@ -85,7 +84,8 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         right = submission(Path(tmp) / "right", samples["correct_reference"].layers())
         wrong = submission(Path(tmp) / "wrong", graph_under_another_name())
-        load = subprocess.Popen([sys.executable, "-c", LOADS[args.load]]) if LOADS[args.load] else None
+        program, _ = LOADS[args.load]
+        load = subprocess.Popen([sys.executable, "-c", program]) if program else None
         try:
             passes = [run_check(right) for _ in range(args.runs)]
             fails = [run_check(wrong) for _ in range(args.wrong_runs)]
@@ -94,7 +94,7 @@ def main(argv=None):
                 load.kill()
     N, D = properties.TIMING_SIZE
     print(f"{CHECK} on {N}x{D}, {properties.TIMING_PAIRS} interleaved pairs in the CPU time of the student's process, as graded "
-          f"(probe in the sandbox), {LOAD_WORDS[args.load]}:")
+          f"(probe in the sandbox), {LOADS[args.load][1]}:")
     print("  " + _summary("reference solution", passes, expect_pass=True))
     print("  " + _summary("graph version renamed as the closed form", fails, expect_pass=False))
     print(f"  {time.monotonic() - start:.0f} s")

@@ -253,7 +253,7 @@ if hasattr(_probe, "_CallRecorder"):
 _ALT_CALLS_GRAPH = ("    xhat, gamma, inv_std = cache",
                     "    return batchnorm_backward(dout, cache)\n    xhat, gamma, inv_std = cache", "batchnorm_backward_alt")
 # What keepdims=True leaves: right values of shape (1, D) (costs the grading policy's SHAPE share).
-_KEEPDIMS = tuple([(f"    {grad} = {expr}.sum(axis=0)", f"    {grad} = {expr}.sum(axis=0, keepdims=True)", name)
+KEEPDIMS = tuple([(f"    {grad} = {expr}.sum(axis=0)", f"    {grad} = {expr}.sum(axis=0, keepdims=True)", name)
                    for name, exprs in (("batchnorm_backward", ("dout", '(dout * cache["xhat"])')),
                                        ("batchnorm_backward_alt", ("dout", "(dout * xhat)")))
                    for grad, expr in zip(("dbeta", "dgamma"), exprs)]
@@ -488,7 +488,7 @@ SAMPLES = (
            Expect(deducted=("test_forward_train", "hidden_forward", "hidden_backward_graph", "hidden_backward_alt"),
                   diagnosis="has the right values but is float64 for float32 input")),
     Sample("keepdims_shapes", "correct, CS231n style: dgamma, dbeta and the running averages of shape (1, D)",
-           _solution_with(*_KEEPDIMS),
+           _solution_with(*KEEPDIMS),
            Expect(deducted=("test_forward_train", "test_backward_stages", "test_backward_graph", "test_backward_alt",
                             "test_affine", "hidden_forward", "hidden_backward_graph", "hidden_backward_alt",
                             "hidden_going_further"),

@@ -1,7 +1,5 @@
 """Does a sample's grading match what its catalog entry expects?"""
-from ..trusted import policy
-
-MOST_DEDUCTED = 1 - sum(deviation.share for deviation in policy.DEVIATIONS)  # the least a deducted test keeps
+from ..trusted.policy import LEAST_KEPT
 
 
 def problems(sample, report, diagnosis, isolated=True):
@@ -23,7 +21,7 @@ def problems(sample, report, diagnosis, isolated=True):
             if full:
                 found.append(f"{test['id']} scored full marks, expected fewer")
         elif test["id"] in expect.deducted:
-            if not MOST_DEDUCTED * test["max_points"] <= (test["points"] or 0) < test["max_points"]:
+            if not LEAST_KEPT * test["max_points"] <= (test["points"] or 0) < test["max_points"]:
                 found.append(f"{test['id']} scored {test['points']} of {test['max_points']}, expected a deduction "
                              f"of the grading policy ({test['diagnosis']})")
         elif test["id"] not in expect.may_lose and not full:

@@ -51,12 +51,15 @@ def compare(name, student, expected, scale, values_only=False):
     expected = np.asarray(expected)
     deviations = []
     if student.shape != expected.shape:
-        if not same_entries(student.shape, expected.shape):
+        if not (same_entries(student.shape, expected.shape)
+                or values_only and same_entries(expected.shape, student.shape)):
             return Comparison(problem=f"{name} has shape {student.shape}, expected {expected.shape}")
         deviations.append(policy.SHAPE)
-    if student.dtype != expected.dtype:
-        if not (policy.widened(student.dtype, expected.dtype)
-                or values_only and student.dtype.kind == expected.dtype.kind == "f"):
+    if values_only:
+        if student.dtype.kind != "f" or expected.dtype.kind != "f":
+            return Comparison(problem=f"{name} is {student.dtype}, expected {expected.dtype}")
+    elif student.dtype != expected.dtype:
+        if not policy.widened(student.dtype, expected.dtype):
             return Comparison(problem=f"{name} is {student.dtype}, expected {expected.dtype} (keep the input's dtype)")
         deviations.append(policy.DTYPE)
     if not np.all(np.isfinite(student)):
@@ -119,17 +122,16 @@ class Tally:
 
     def compare(self, group, name, student, expected, scale, against=None, dtype=None):
         """Compare array `name` with `expected`, the reference's; against: what else `expected` is (say, "your
-        graph version's"), when it is the student's own, which takes any shape and float dtype as they are,
-        and is compared to the limit of the least precise of the two and of the input's `dtype`."""
+        graph version's"), when it is the student's own: then only values are compared, in any float dtype
+        and shape with the same entries, to the limit of the input's `dtype` (so a narrower array gains nothing)."""
         found = compare(name, student, expected, scale, values_only=against is not None)
         if found.problem:
             return self.check(group, False, found.problem)
-        dtypes = [np.asarray(expected).dtype] + ([student.dtype, np.dtype(dtype or np.float64)] if against else [])
-        allowed = max(limit(d) for d in dtypes)
+        allowed = limit(dtype if against else np.asarray(expected).dtype)
         ok = self.check(group, found.error <= allowed, f"{name} differs from {against or 'the reference'} by "
                                                        f"{found.error:.1e} of its size (allowed {allowed:.0e})")
         for deviation in found.deviations if ok else ():
-            self.deviations.setdefault(deviation, policy.advice(deviation, name, student, np.asarray(expected)))
+            self.deviate(deviation, policy.advice(deviation, name, student, np.asarray(expected)))
         return ok
 
     def failed_call(self, group, info):
@@ -147,10 +149,14 @@ class Tally:
         if diagnosis and diagnosis not in self.diagnoses:
             self.diagnoses.append(diagnosis)
 
+    def deviate(self, deviation, message):
+        """Record a deviation of the policy found outside compare(), once per check."""
+        self.deviations.setdefault(deviation, message)
+
     def verdict(self):
-        """The fraction of groups (inputs) on which everything passed, less the share of each deviation found
-        (policy), the lines, the diagnoses."""
+        """The fraction of groups (inputs) on which everything passed, less the share of the check's points of
+        each deviation found (policy), the lines, the diagnoses."""
         fraction = sum(self.groups.values()) / len(self.groups) if self.groups else 0.0
-        fraction *= 1 - sum(deviation.share for deviation in self.deviations)
+        fraction = max(0.0, fraction - sum(deviation.share for deviation in self.deviations))
         return Verdict(round(fraction, 6), self.lines, "; ".join(self.diagnoses) or None,
                        deductions=list(self.deviations.values()))

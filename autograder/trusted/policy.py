@@ -4,13 +4,14 @@ A check earns the share of its inputs (groups) on which everything was right; a
 visible test, like its cell in the notebook, earns all or nothing. Two deviations
 leave the values right and cost only a small, stated share of the check concerned:
 
-- SHAPE: an array with the values asked for, in another shape of the same entries
+- SHAPE: an array with the values asked for, with leading axes of length 1 added
   (dgamma of shape (1, D) where (D,) is asked, as keepdims=True gives;
   cs231n_style.gradient_check.same_entries, which the notebook's checks use too);
 - DTYPE: an array with the values asked for, in a wider float type than the input's
   (float64 returned for float32 input).
 
 Each kind is taken once per check, however many of its inputs or arrays show it,
+as a share of the check's points (subtracted from what it earns, never below 0),
 and the check's message says that the values are right and what to return instead.
 Anything else that differs (values, a narrower dtype, another number of entries)
 fails the input it was found on. The README's grading policy states the same
@@ -35,6 +36,7 @@ class Deviation:
 SHAPE = Deviation("shape", 0.05)
 DTYPE = Deviation("dtype", 0.05)
 DEVIATIONS = (SHAPE, DTYPE)
+LEAST_KEPT = 1 - sum(deviation.share for deviation in DEVIATIONS)  # of a check that shows every deviation
 
 
 def widened(student_dtype, expected_dtype):
@@ -49,5 +51,7 @@ def advice(deviation, name, student, expected):
     if deviation is SHAPE:
         return (f"{name} has the right values but shape {student.shape}: return shape {expected.shape} "
                 f"(sum without keepdims=True, or reshape) — {deviation.cost()}")
-    return (f"{name} has the right values but is {student.dtype} for {expected.dtype} input: keep the input's "
-            f"dtype (compute from x, gamma and dout without converting, or .astype(x.dtype)) — {deviation.cost()}")
+    if deviation is DTYPE:
+        return (f"{name} has the right values but is {student.dtype} for {expected.dtype} input: keep the input's "
+                f"dtype (compute from x, gamma and dout without converting, or .astype(x.dtype)) — {deviation.cost()}")
+    raise ValueError(f"deviation: expected one of {', '.join(d.kind for d in DEVIATIONS)}, got {deviation!r}")

@@ -164,9 +164,9 @@ class _Session:
         expected = ref.batchnorm_backward_alt(dout, self.ref_cache)
         size = scales(self.case.x, self.case.gamma, dout, EPS)
         for grad, student, exp in zip(GRADS, grads, expected):
-            found = compare(grad, student, exp, size[grad])
-            if found.problem or found.error > TOLERANCE:
-                found = found.problem or f"off by {found.error:.1e} of its scale"
+            comparison = compare(grad, student, exp, size[grad])
+            if comparison.problem or comparison.error > TOLERANCE:
+                found = comparison.problem or f"off by {comparison.error:.1e} of its scale"
                 raise _Failed({"wrong": f"during the timing on {N}x{D}, {name} returned a {grad} that is not "
                                         f"the gradient ({found}): only functions that return the gradient, to "
                                         f"within {TOLERANCE:.0%}, are timed"})

@@ -55,10 +55,11 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
 
 
 def same_entries(shape, expected_shape):
-    """True if an array of `shape` holds the entries of `expected_shape` in the same order but in another shape,
-    up to axes of length 1: (1, D) or (D, 1) for (D,), as keepdims=True leaves a sum."""
-    drop = lambda s: tuple(n for n in s if n != 1)  # noqa: E731
-    return tuple(shape) != tuple(expected_shape) and drop(shape) == drop(expected_shape)
+    """True if `shape` is `expected_shape` with leading axes of length 1: (1, D) for (D,), as a sum over
+    axis 0 with keepdims=True leaves it. (D, 1), a column, is another arrangement and is not."""
+    shape, expected_shape = tuple(shape), tuple(expected_shape)
+    extra = len(shape) - len(expected_shape)
+    return extra > 0 and shape[extra:] == expected_shape and all(n == 1 for n in shape[:extra])
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class GradientCheck:
     error: float  # CS231n rel_error; nan when the shapes could not be compared
     tol: float
     problem: str = ""  # why the comparison could not be made, if it could not
-    shape: tuple = None  # the analytic gradient's shape, where it holds the right entries in another shape
+    shape: tuple = None  # the analytic gradient's shape, where it is the right one with leading axes of length 1
 
     @property
     def ok(self):

@@ -35,8 +35,9 @@ MAX_CALLS = 16  # calls in one timing
 MAX_LINE = 1 << 16
 MAX_ARRAYS = 3  # in one message
 MAX_ARRAY_BYTES = 64 * 1024 * 1024  # of one message's arrays together
-# Bound when this module is imported, before layers.py is: replacing json's functions does not stop the channel.
-_dumps, _loads = json.dumps, json.loads
+# json's functions as they are before layers.py is imported (the probe imports this module first): a layers.py
+# that replaces json.dumps or json.loads does not stop the channel or the probe's results.
+dumps, loads = json.dumps, json.loads
 
 
 class ChannelError(Exception):
@@ -79,7 +80,7 @@ class Channel:
         """The next message and its arrays (writable float arrays): (dict, [array, ...])."""
         line = self.read_line(deadline)
         try:
-            message = _loads(line)
+            message = loads(line)
             if not isinstance(message, dict):
                 raise ValueError
             specs = [(tuple(int(n) for n in shape), np.dtype(dtype)) for shape, dtype in message.pop("arrays", [])]
@@ -101,7 +102,7 @@ class Channel:
         """Write a message; with a deadline, give up (ChannelError) when the other side stops reading."""
         arrays = [np.ascontiguousarray(a) for a in arrays]
         header = dict(message, arrays=[[list(a.shape), a.dtype.str] for a in arrays])
-        data = _dumps(header).encode() + b"\n" + b"".join(a.tobytes() for a in arrays)
+        data = dumps(header).encode() + b"\n" + b"".join(a.tobytes() for a in arrays)
         view = memoryview(data)
         if deadline is not None:
             os.set_blocking(self.write_fd, False)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from ..data import make_case
+from ..gradient_check import same_entries
 from .report import CheckFailed, call_student, note, passed, unpack
 
 NAME = "batchnorm_forward"
@@ -55,6 +56,9 @@ def check_forward_train(layers):
     _check_running_averages(bn_param, x)
 
     out32, _ = _forward(layers, x.astype(np.float32), np.ones(D, np.float32), np.zeros(D, np.float32), {"mode": "train"})
+    if out32.dtype.kind != "f" or out32.dtype.itemsize < 4:
+        raise CheckFailed(f"float32 input gave {out32.dtype} output — keep the input's dtype "
+                          "(for example, create arrays with dtype=x.dtype)")
     if out32.dtype != np.float32:
         note(f"float32 input gave {out32.dtype} output: keep the input's dtype (for example, create arrays with "
              "dtype=x.dtype); the autograder takes a small deduction for a wider one")
@@ -83,6 +87,9 @@ def _check_running_averages(bn_param, x):
     passed("running_mean and running_var after one batch: 0.1 * the batch mean and variance (momentum 0.9)")
     shapes = [f"{key} has shape {np.shape(bn_param[key])}" for key in ("running_mean", "running_var")
               if np.shape(bn_param[key]) != mean.shape]
+    for key in ("running_mean", "running_var"):
+        if np.shape(bn_param[key]) != mean.shape and not same_entries(np.shape(bn_param[key]), mean.shape):
+            raise CheckFailed(f"{key} has shape {np.shape(bn_param[key])}, expected {mean.shape}")
     if shapes:
         note(f"{' and '.join(shapes)}: the docstring asks for {mean.shape} (the autograder takes a small "
              "deduction for another shape)")

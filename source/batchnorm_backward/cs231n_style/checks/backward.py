@@ -39,9 +39,12 @@ def check_backward(layers, name="batchnorm_backward"):
     numeric = numerical_gradients(layers, case)
     report_gradient_checks([check_gradient(g, a, n, TOL) for g, a, n in zip(GRADS, grads, numeric)], name)
     _, grads32 = student_gradients(layers, name, make_case("gradcheck", dtype=np.float32))
-    widened = [f"{g} is {np.asarray(a).dtype}" for g, a in zip(GRADS, grads32) if np.asarray(a).dtype != np.float32]
-    if widened:
-        note(f"for float32 input, {', '.join(widened)}: keep the input's dtype (the docstring asks for it, and the "
+    dtypes = {g: np.asarray(a).dtype for g, a in zip(GRADS, grads32)}
+    other = [f"{g} is {d}" for g, d in dtypes.items() if d != np.float32]
+    if any(d.kind != "f" or d.itemsize < 4 for d in dtypes.values()):
+        raise CheckFailed(f"for float32 input, {', '.join(other)}: return float32 gradients, the input's dtype")
+    if other:
+        note(f"for float32 input, {', '.join(other)}: keep the input's dtype (the docstring asks for it, and the "
              "autograder takes a small deduction for a wider one)")
     else:
         passed("float32 in, float32 gradients out")
@@ -124,7 +127,8 @@ def check_alt_matches_graph(layers, N=100, D=500, tol=1e-10):
                  "dx, dgamma, dbeta")
     wrong = []
     for g, a, b, scale in zip(GRADS, graph, alt, gradient_scales(case)):
-        if np.shape(a) != np.shape(b) and not same_entries(np.shape(b), np.shape(a)):
+        if np.shape(a) != np.shape(b) and not (same_entries(np.shape(b), np.shape(a))
+                                                or same_entries(np.shape(a), np.shape(b))):
             raise CheckFailed(f"{g}: the graph version gives shape {np.shape(a)}, the closed form {np.shape(b)}")
         error = scaled_error(a, np.reshape(b, np.shape(a)), scale)
         ok = error < tol
