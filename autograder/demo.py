@@ -13,7 +13,7 @@ from .release import ROOT, write_generated
 from .reference.verify import verify_all, verify_published_sigma_eps
 from .samples import SAMPLES, write_submissions
 from .samples.verify import problems
-from .sandbox import isolation_available
+from .sandbox import groups_available, isolation_available
 
 DEMO_OUT = ROOT / "demo-output"
 CELL_TIMEOUT = 20  # seconds: short, so the endless-loop sample does not hold the demo up
@@ -43,7 +43,8 @@ def grade_samples(out, jobs, progress=True, insecure=False):
     found = {}
     for sample in SAMPLES:
         report = json.loads((out / "course" / "reports" / f"{sample.name}.json").read_text())
-        found[sample.name] = problems(sample, report, by_name[sample.name].diagnosis, isolation_available())
+        found[sample.name] = problems(sample, report, by_name[sample.name].diagnosis, isolation_available(),
+                                     groups_available())
     return outcomes, found
 
 
@@ -54,6 +55,10 @@ def run(out=DEMO_OUT, jobs=None, insecure=False):
     if not isolation_available() and insecure:
         print("Note: this system gives no Linux namespaces, so students' code is graded with the limits alone; "
               "the sample that reads the solution from disk is not held to its expectation.")
+    elif not groups_available():
+        print("Note: the sandbox gets no control group here (an ordinary user, most often), so its memory and "
+              "processes are limited per process only; the sample that forks to hold memory is not held to its "
+              "expectation.")
     print(f"\nGrading {len(SAMPLES)} sample submissions into {out / 'course'} ...", flush=True)
     try:
         outcomes, found = grade_samples(out, jobs or grading.default_jobs(), insecure=insecure)

@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from . import course, intake, pool, sandbox
 from .budget import BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT
-from .preprocessors import EXECUTION_KEY, VERDICTS_FILE
+from .preprocessors import EXECUTION_KEY, KERNEL_KEY, VERDICTS_FILE
 from .release import ASSIGNMENT
 
 COURSE_ID = "batchnorm-backward"  # as autograder/nbgrader_config.py sets it
@@ -120,13 +120,19 @@ def _outcome(out, student, error, gradebook, tests, refused=(), repaired=()):
         outcome.tests.append({"id": grade_id, "points": None if (kind == "manual" and needs_manual) else earned,
                               "max_points": points, "diagnosis": diagnosis})
     failing = [t for t in outcome.tests if t["diagnosis"] and t["diagnosis"] != "awaits manual grading"]
-    outcome.diagnosis = error or (f"{failing[0]['id']}: {failing[0]['diagnosis']}" if failing else "all tests passed")
+    # The first failing test that names the mistake, else the first failing test: a visible check's small
+    # case may show only that dx is wrong where a hidden one's larger case shows why.
+    named = [t for t in failing if (record.get(t["id"]) or {}).get("named")]
+    shown = (named or failing)[:1]
+    outcome.diagnosis = error or (f"{shown[0]['id']}: {shown[0]['diagnosis']}" if shown else "all tests passed")
     if refused:
         outcome.diagnosis += f" (refused from the submission: {'; '.join(refused)})"
     if repaired:
         outcome.diagnosis += f" (changed in the notebook before grading: {'; '.join(repaired)})"
     if isinstance(record.get(EXECUTION_KEY), str):
         outcome.diagnosis += f" (the notebook stopped running: {record[EXECUTION_KEY]})"
+    if isinstance(record.get(KERNEL_KEY), str):
+        outcome.diagnosis += f" (the notebook's kernel: {record[KERNEL_KEY]})"
     # It quotes the student's exceptions: no control character reaches a terminal or a spreadsheet.
     outcome.diagnosis = intake.shown(outcome.diagnosis)
     return outcome
@@ -198,16 +204,19 @@ def in_shard(names, shard):
 
 
 def sandbox_status(insecure):
-    """None where students' code runs in the sandbox; else the warning to print and report.
+    """None where students' code runs in the sandbox with all its protections; else the warning to print
+    and report (each missing protection, in a sentence).
 
-    Raises CourseError where the sandbox is missing and insecure grading was not asked for.
+    Raises CourseError where the sandbox's namespaces are missing and insecure grading was not asked for.
     """
-    if sandbox.isolation_available():
-        return None
-    if not insecure:
-        raise course.CourseError(f"{sandbox.INSECURE_WARNING}. Grade on a machine with user namespaces "
-                                 "(see README.md), or pass --insecure to grade anyway")
-    return f"warning: {sandbox.INSECURE_WARNING}"
+    if not sandbox.isolation_available():
+        if not insecure:
+            raise course.CourseError(f"{sandbox.INSECURE_WARNING}. Grade on a machine with user namespaces "
+                                     "(see README.md), or pass --insecure to grade anyway")
+        return f"warning: {sandbox.INSECURE_WARNING}"
+    if not sandbox.groups_available():
+        return f"warning: {sandbox.GROUP_WARNING} (see README.md, \"A sandbox for the student's code\")"
+    return None
 
 
 def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT,
@@ -232,7 +241,7 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CEL
         if value < 1:
             raise course.CourseError(f"{name}: expected at least 1, got {value}")
     taken = course.prepare(out, students, db_url=db_url, cell_timeout=cell_timeout, check_timeout=check_timeout,
-                           insecure=bool(warning), budget=budget)
+                           insecure=not sandbox.isolation_available(), budget=budget)
     gradable = [student for student in students if not taken[student].error]
     with tqdm(total=len(gradable), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
         errors = pool.grade_all(out, gradable, jobs, budget + SUBMISSION_OVERHEAD, on_done=lambda *_: bar.update(),

@@ -52,6 +52,16 @@ class ForkedProvisioner(LocalProvisioner):
         self.pid = self.pgid = self.process.pid  # the kernel starts a session of its own
         return self.connection_info
 
+    sandbox_note = ""  # what the kernel's sandbox said of its end (sandbox.NOTE), once the kernel has ended
+
+    async def kill(self, restart=False):
+        if isinstance(self.process, forking.ForkedProcess):
+            # The process that waits for the sandbox stops all of it at SIGTERM, then removes its control
+            # group and says whether the system stopped any of its processes; SIGKILL would leave both undone.
+            self.process.terminate()
+        else:
+            await super().kill(restart)
+
     async def cleanup(self, restart=False):
         await super().cleanup(restart)
         output = getattr(self, "_output", None)
@@ -61,6 +71,9 @@ class ForkedProvisioner(LocalProvisioner):
             output.seek(max(0, size - OUTPUT_TAIL))
             tail = output.read().decode("utf-8", errors="replace")
             output.close()
+            last = tail.rstrip("\n").rpartition("\n")[2]
+            if last.startswith(sandbox.NOTE):  # the last line: nothing of the student's can come after it
+                self.sandbox_note = last[len(sandbox.NOTE):]
             if tail.strip():
                 print(f"--- the kernel's own output ({size} bytes{', the end' if size > OUTPUT_TAIL else ''}):\n"
                       f"{tail}", file=sys.stderr, flush=True)
@@ -113,10 +126,16 @@ class ReadyKernelClient(AsyncKernelClient):
 
 
 def _socket_base():
-    """Where kernels' socket folders go: the runtime folder, unless its path leaves too little room.
+    """Where kernels' socket folders go: /dev/shm where the sandbox gets a control group, else the runtime
+    folder, unless its path leaves too little room.
 
+    The kernel may write files into its socket folder. On /dev/shm they are memory, counted against its
+    sandbox's memory limit (a control group counts the tmpfs pages its processes write); elsewhere they
+    are bounded only by the sandbox's file-size limit, until the kernel's grading ends.
     A socket's path may have at most 107 bytes; a kernel's is this folder, "/kernel-XXXXXXXX/ipc-N".
     """
+    if os.path.ismount("/dev/shm") and os.access("/dev/shm", os.W_OK) and sandbox.groups_available():
+        return "/dev/shm"
     runtime = jupyter_runtime_dir()
     if len(os.fsencode(runtime)) <= 80:
         os.makedirs(runtime, exist_ok=True)

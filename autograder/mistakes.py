@@ -12,6 +12,9 @@ the array it would produce.
 """
 import numpy as np
 
+from cs231n_style.gradient_check import same_entries
+
+from .trusted import structure
 from .trusted.compare import limit, scaled_error
 
 
@@ -84,6 +87,8 @@ DX = {
         lambda x, g, b, d, e: _closed_form_row_means(x, g, d, e),
     "gamma * dout, the gradient with respect to x̂ instead of x":
         lambda x, g, b, d, e: g * d,
+    "only the diagonal of the Jacobian: each x_i's own path, without the sums over the batch":
+        lambda x, g, b, d, e: g * d * (1 - 1 / x.shape[0] - _stats(x, e)[0] ** 2 / x.shape[0]) / _stats(x, e)[1],
 }
 
 DGAMMA = {
@@ -99,7 +104,7 @@ DBETA = {
 
 OUT = {
     "the unbiased variance (N - 1) instead of the biased one": lambda x, g, b, d, e: g * _stats(x, e, ddof=1)[0] + b,
-    "eps left out of the square root": lambda x, g, b, d, e: g * (x - x.mean(0)) / (np.sqrt(x.var(0)) + e) + b,
+    "eps outside the square root, (x - mean) / (sqrt(var) + eps)": lambda x, g, b, d, e: g * (x - x.mean(0)) / (np.sqrt(x.var(0)) + e) + b,
     "eps left out": lambda x, g, b, d, e: g * _stats(x, 0.0)[0] + b,
     "y = gamma * x̂ - beta (the sign of beta)": lambda x, g, b, d, e: g * _stats(x, e)[0] - b,
     "gamma and beta swapped": lambda x, g, b, d, e: b * _stats(x, e)[0] + g,
@@ -114,21 +119,37 @@ OUT = {
 VARIANTS = {"dx": DX, "dgamma": DGAMMA, "dbeta": DBETA, "out": OUT}
 
 
-def diagnose(name, student, x, gamma, beta, dout, eps, scale):
-    """The description of the known mistake that `student` (the array `name`) matches, or None.
+def _fits(shape, expected):
+    return tuple(shape) == tuple(expected) or same_entries(shape, expected)
 
+
+def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True):
+    """The description of the mistake behind `student` (the array `name`), or None.
+
+    A known variant it matches, else (structural: for batchnorm's own formulas only) what its
+    structure shows (trusted/structure.py).
     Inputs: the case's x (N, D), gamma (D,), beta (D,), dout (N, D), eps; scale (D,) as
     for the comparison with the reference.
     """
     variants = VARIANTS.get(name, {})
-    if student is None or not variants:
-        return None
+    if student is None or not variants or student.dtype.kind != "f" or np.shape(x)[0] < 3:
+        return None  # a batch of two cannot tell N - 1 from a factor 2, nor many variants from each other
     x, gamma, beta, dout = (np.asarray(a, dtype=np.float64) for a in (x, gamma, beta, dout))
-    allowed = limit(student.dtype) if student.dtype.kind == "f" else limit(np.float64)
+    allowed = limit(student.dtype)
     for description, variant in variants.items():
         with np.errstate(all="ignore"):
             wrong = variant(x, gamma, beta, dout, eps)
-        if wrong.shape == student.shape and np.all(np.isfinite(wrong)) and \
-                scaled_error(student, wrong, scale) <= allowed:
+        if _fits(student.shape, wrong.shape) and np.all(np.isfinite(wrong)) and \
+                scaled_error(student.reshape(wrong.shape), wrong, scale) <= allowed:
             return f"your {name} matches {description}"
-    return None
+    expected = {"dx": x.shape, "out": x.shape}.get(name, gamma.shape)
+    if not structural or not _fits(student.shape, expected) or not np.all(np.isfinite(student)):
+        return None
+    student = student.reshape(expected)
+    with np.errstate(all="ignore"):
+        if name == "dx":
+            return structure.dx(student, x, gamma, dout, eps)
+        if name == "out":
+            return structure.out_train(student, x, gamma, beta, eps)
+        right = (dout * _stats(x, eps)[0]).sum(axis=0) if name == "dgamma" else dout.sum(axis=0)
+        return structure.per_feature(name, student, right, x, gamma, eps)

@@ -26,6 +26,7 @@ from pathlib import Path
 import nbformat
 from latex2mathml.converter import convert as latex_to_mathml
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbclient.util import run_sync
 from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
@@ -37,6 +38,7 @@ from .trusted.probe_runner import run_trusted_checks
 
 VERDICTS_FILE = ".trusted_checks.json"  # beside the autograded notebook; nbgrader ignores dot files
 EXECUTION_KEY = "notebook_stopped"  # in VERDICTS_FILE, beside the grade_ids: why the notebook's execution ended early
+KERNEL_KEY = "kernel_sandbox"  # in VERDICTS_FILE: what the kernel's sandbox said of its end (sandbox.NOTE)
 MAX_LINES_SHOWN = 12
 
 
@@ -80,15 +82,28 @@ class LimitedExecute(Execute):
         """End the execution at `cell`, not the grading: the trusted checks still score every test cell.
         The trusted checks' record keeps what happened (EXECUTION_KEY), for the student's diagnosis."""
         self._dead = True
-        record_path = Path(self.resources["metadata"]["path"]) / VERDICTS_FILE
-        record = json.loads(record_path.read_text()) if record_path.is_file() else {}
-        record[EXECUTION_KEY] = f"{what} ({question})"
-        record_path.write_text(json.dumps(record, indent=1))
+        self._record(EXECUTION_KEY, f"{what} ({question})")
         cell.outputs.append(nbformat.v4.new_output(
             "error", ename=name, evalue=what,
             traceback=[f"{what[0].upper()}{what[1:]} ({question}). The cells below were not run; the autograder's "
                        "own checks still score every test."]))
         return cell, self.resources
+
+    def _record(self, key, text):
+        record_path = Path(self.resources["metadata"]["path"]) / VERDICTS_FILE
+        record = json.loads(record_path.read_text()) if record_path.is_file() else {}
+        record[key] = text
+        record_path.write_text(json.dumps(record, indent=1))
+
+    async def _async_cleanup_kernel(self):
+        provisioner = getattr(self.km, "provisioner", None)
+        try:
+            await super()._async_cleanup_kernel()
+        finally:
+            if getattr(provisioner, "sandbox_note", ""):
+                self._record(KERNEL_KEY, provisioner.sandbox_note)
+
+    _cleanup_kernel = run_sync(_async_cleanup_kernel)  # nbclient's is bound to its own _async_cleanup_kernel
 
     def output(self, outs, msg, display_id, cell_index):
         self._spent[cell_index] = self._spent.get(cell_index, 0) + len(json.dumps(msg.get("content", {}), default=str))
@@ -141,7 +156,8 @@ class TrustedChecks(NbGraderPreprocessor):
                                       budget=SubmissionBudget.of(resources, self.config))
         resources["trusted_verdicts"] = verdicts
         record = {gid: {"fraction": v.fraction, "diagnosis": v.diagnosis, "summary": v.summary(),
-                        "failures": v.failures, "deductions": v.deductions} for gid, v in verdicts.items()}
+                        "failures": v.failures, "deductions": v.deductions, "named": v.named}
+                  for gid, v in verdicts.items()}
         (directory / VERDICTS_FILE).write_text(json.dumps(record, indent=1))
         return nb, resources
 

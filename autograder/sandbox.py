@@ -20,8 +20,13 @@ root: an ordinary user gets them through an unprivileged user namespace):
   sandbox, which stays alive until every process of the sandbox has ended, so no two
   live sandboxes share one); as an ordinary user, the grader's own user id, with every
   capability dropped;
-- resource limits (address space, CPU time, file size, open files; processes, as root)
-  and a clean environment (environment()).
+- resource limits per process (address space, CPU time, file size, open files; processes,
+  as root) and a clean environment (environment());
+- a control group of its own (cgroups v1, or v2 where the grader's group delegates them)
+  that bounds the memory and the number of processes of the whole sandbox together, so
+  that a student's code that forks cannot multiply its limits (Group). Where no group can
+  be made (an ordinary user, most often), the sandbox runs with the per-process limits
+  alone, and GROUP_WARNING says so.
 
 Where namespaces cannot be had (a kernel without unprivileged user namespaces, a
 container that forbids them), the sandbox refuses to run, unless told --insecure: then
@@ -55,6 +60,12 @@ SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/
           "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 PRIVATE = {"/tmp": "size=256m,mode=1777", "/var/tmp": "size=64m,mode=1777", "/dev/shm": "size=64m,mode=1777"}
+GROUP_PREFIX = "cs231n-sandbox-"  # a sandbox's control group: GROUP_PREFIX + the pid of the process that waits for it
+GROUP_WARNING = ("no control group can be made here for the sandbox (cgroups v1 need root; cgroups v2 a "
+                 "subtree with the memory and pids controllers delegated to this user), so its memory and "
+                 "process limits hold per process only: a student's code that forks can use the memory "
+                 "limit once per process it starts")
+NOTE = "sandbox: note: "  # starts what the sandbox says of its end on stderr (kernels.ForkedProvisioner reads it)
 INSECURE_WARNING = ("the sandbox is not isolated: Linux namespaces are not available here, so the student's code "
                     "runs with the grader's user and can read what it can read; only resource limits apply")
 
@@ -127,6 +138,156 @@ def isolation_available():
                     os._exit(1)
             _available = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
     return _available
+
+
+class Group:
+    """The sandbox's control group: one folder per controller (memory, pids) in cgroups v1, one in v2.
+
+    The process that waits for the sandbox makes it (open), the sandbox's process 1 joins it
+    before anything else runs (join, then let_go), and the waiting process removes it once the
+    sandbox has ended (close). The waiting process shares its mount namespace with process 1,
+    which makes a root without /sys: it reaches the group through folders it opened before.
+    A group left behind by a waiting process that was killed is removed by the next sandbox
+    made beside it.
+    """
+
+    def __init__(self, version):
+        self.version, self.name = version, f"{GROUP_PREFIX}{os.getpid()}"
+        self.folders, self._parents = [], []  # the group's folders; open descriptors of their parents
+
+    @classmethod
+    def open(cls, memory_mb, processes):
+        """A new group with these limits; raises OSError where none can be made here."""
+        version, parents = _own_groups()
+        group = cls(version)
+        try:
+            for parent in parents:
+                _sweep(parent)
+                group._parents.append(os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
+                (parent / group.name).mkdir(exist_ok=True)
+                group.folders.append(parent / group.name)
+            for file, value in group._limits(memory_mb * 1024 * 1024, processes):
+                file.write_text(str(value))
+        except OSError:
+            group.close()
+            raise
+        return group
+
+    def _limits(self, memory, processes):
+        def find(name):
+            for folder in self.folders:
+                if (folder / name).exists():
+                    return folder / name
+            raise OSError(f"no {name} in {', '.join(map(str, self.folders))}")
+        if self.version == 1:
+            limits = [(find("memory.limit_in_bytes"), memory), (find("pids.max"), processes)]
+            swap = [f / "memory.memsw.limit_in_bytes" for f in self.folders]
+            return limits + [(file, memory) for file in swap if file.exists()]  # memory and swap together
+        return [(find("memory.max"), memory), (find("memory.swap.max"), 0), (find("pids.max"), processes)]
+
+    def join(self):
+        """Put this process (and so all it will start) in the group; then let_go."""
+        for folder in self.folders:
+            (folder / "cgroup.procs").write_text("0")
+        self.let_go()
+
+    def let_go(self):
+        """Close the descriptors of the host's cgroup folders: the sandbox must not keep a way out of its root."""
+        for fd in self._parents:
+            os.close(fd)
+        self._parents = []
+
+    def oom_kills(self):
+        """How many of the group's processes the system stopped for going over its memory limit."""
+        for parent in self._parents:
+            for name in ("memory.oom_control", "memory.events"):
+                try:
+                    fd = os.open(f"{self.name}/{name}", os.O_RDONLY, dir_fd=parent)
+                    with open(fd) as file:
+                        for line in file:
+                            key, _, value = line.partition(" ")
+                            if key == "oom_kill":
+                                return int(value)
+                except (OSError, ValueError):
+                    continue
+        return 0
+
+    def close(self):
+        """Remove the group, once the processes of the ended sandbox have left it (they go within moments)."""
+        for parent in self._parents:
+            for attempt in range(600):
+                try:
+                    os.rmdir(self.name, dir_fd=parent)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # EBUSY: the namespace's last processes are still being stopped (a few ms)
+                    select.select([], [], [], 0.0005 if attempt < 100 else 0.01)
+        self.let_go()
+        self.folders = []
+
+
+def _own_groups():
+    """(1 or 2, [the folders of this process's own memory and pids groups]); raises OSError if there are none."""
+    mounts = {}  # controller or "" (cgroups v2) -> (root of the hierarchy in the mount, mount point)
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        fields, _, rest = line.partition(" - ")
+        fields, rest = fields.split(), rest.split()
+        if rest[0] == "cgroup2":
+            mounts.setdefault("", (fields[3], fields[4]))
+        elif rest[0] == "cgroup":
+            for option in rest[2].split(","):
+                mounts.setdefault(option, (fields[3], fields[4]))
+    own = {}
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        for controller in controllers.split(",") if controllers else [""]:
+            own[controller] = path
+
+    def folder(controller):
+        root, mount_point = mounts[controller]
+        path = own[controller]
+        relative = os.path.relpath(path, root) if root != "/" else path.lstrip("/")
+        return Path(mount_point, relative).resolve()
+
+    if all(c in mounts and c in own for c in ("memory", "pids")):
+        return 1, sorted({folder("memory"), folder("pids")})
+    if "" in mounts and "" in own:
+        unified = folder("")
+        delegated = (unified / "cgroup.subtree_control").read_text().split()
+        if {"memory", "pids"} <= set(delegated):
+            return 2, [unified]
+    raise OSError("no cgroup hierarchy with the memory and pids controllers for this process")
+
+
+def _sweep(parent):
+    """Remove the groups of sandboxes whose waiting process is gone (killed before it could close them)."""
+    for folder in parent.glob(f"{GROUP_PREFIX}*"):
+        try:
+            os.kill(int(folder.name[len(GROUP_PREFIX):]), 0)
+        except ProcessLookupError:
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # not empty yet, or not ours
+        except (ValueError, PermissionError):
+            pass
+
+
+_groups = None
+group_problem = ""  # why enter() could not give its sandbox a group (GROUP_WARNING and the error), or ""
+
+
+def groups_available():
+    """True where a sandbox gets a control group (made and removed once per process, to find out)."""
+    global _groups
+    if _groups is None:
+        try:
+            Group.open(64, 16).close()
+            _groups = True
+        except OSError:
+            _groups = False
+    return _groups
 
 
 def _python_paths():
@@ -214,8 +375,9 @@ def _existing(paths):
     return [Path(p) for p in paths if os.path.lexists(p)]
 
 
-def _wait_for(child):
-    """In the process that started the sandbox: pass signals on to it, wait, and end as it ended. Never returns.
+def _wait_for(child, group, memory_mb):
+    """In the process that started the sandbox: pass signals on to it, wait, remove its group (saying on
+    stderr whether the system stopped any of its processes for memory), and end as it ended. Never returns.
 
     Until it ends it holds the write end of a pipe whose read end process 1 watches.
     """
@@ -232,8 +394,15 @@ def _wait_for(child):
         except InterruptedError:
             continue
     code = os.waitstatus_to_exitcode(status)
+    if group:
+        stopped = group.oom_kills()
+        group.close()
+        if stopped:  # the last line on stderr: nothing of the sandbox's runs any more
+            print(f"{NOTE}its sandbox used all of its {memory_mb} MB of memory, and the system stopped {stopped} of "
+                  f"its processes", file=sys.stderr, flush=True)
     if code < 0:  # killed by a signal: end the same way, so that the grader sees what happened
-        signal.signal(-code, signal.SIG_DFL)
+        if -code not in (signal.SIGKILL, signal.SIGSTOP):  # those two have no handler to reset
+            signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)
     os._exit(code if code >= 0 else 1)
 
@@ -292,9 +461,13 @@ def parser():
     p.add_argument("--connection-file", type=Path,
                    help="a kernel's connection file: handed over as --readable is, and its folder (where the "
                         "kernel's ipc:// sockets go) is writable")
-    p.add_argument("--memory-mb", type=int, default=3072, help="address-space limit (default 3072)")
+    p.add_argument("--memory-mb", type=int, default=3072,
+                   help="address-space limit of each process, and memory limit of the whole sandbox where it "
+                        "gets a control group (default 3072)")
     p.add_argument("--cpu-seconds", type=int, default=600, help="CPU-time limit (default 600)")
-    p.add_argument("--processes", type=int, default=256, help="processes and threads of the sandbox user (as root)")
+    p.add_argument("--processes", type=int, default=256,
+                   help="processes and threads of the whole sandbox where it gets a control group, and of the "
+                        "sandbox user as root (default 256)")
     p.add_argument("--insecure", action="store_true",
                    help="where namespaces are not available, run with the limits alone instead of refusing")
     p.add_argument("command", nargs=argparse.REMAINDER)
@@ -354,14 +527,21 @@ def enter(argv):
         libc.unshare(CLONE_NEWUSER)
         _map_own_user()
     libc.unshare(_namespace_flags() & ~CLONE_NEWUSER)
+    global group_problem
+    try:
+        group = Group.open(args.memory_mb, args.processes)
+    except OSError as error:
+        group, group_problem = None, f"{GROUP_WARNING} ({error})"
     parent_alive, alive_write = os.pipe()
     child = os.fork()
     if child:
         os.close(parent_alive)
-        _wait_for(child)
+        _wait_for(child, group, args.memory_mb)
     # Process 1 of the new PID namespace: it dies when the waiting process dies, and all of the
     # namespace with it.
     os.close(alive_write)
+    if group:
+        group.join()  # before anything else runs here: all that process 1 starts is in the group too
     _die_with_parent(libc, parent_alive)
     os.setsid()  # out of the waiting process's group: the grader's signals reach us through it, once
     libc.mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -388,6 +568,8 @@ def enter(argv):
 
 def main(argv=None):
     command, environment = enter(sys.argv[1:] if argv is None else argv)
+    if group_problem:
+        print(f"sandbox: warning: {group_problem}", file=sys.stderr, flush=True)
     os.execvpe(command[0], command, environment)
 
 

@@ -46,6 +46,8 @@ from .data import random_case
 from .stages import backward_stages
 from .timed_calls import Channel, dumps, loads, serve
 from .timing import compare_speed
+from .tracing import CallRecorder as _CallRecorder
+from .tracing import same as _same
 
 
 
@@ -60,47 +62,6 @@ def _array(value):
     except Exception:
         return None
     return array if array.dtype.kind in "fiub" else None
-
-
-def _same(a, b):
-    """Deep equality of two snapshots (arrays compared by value, nan equal to nan)."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return (isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape
-                and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    try:
-        return bool(a == b)
-    except Exception:
-        return False
-
-
-class _CallRecorder:
-    """Records which functions of one file run, and how many of its lines, while active."""
-
-    def __init__(self, filename):
-        self.filename = filename
-        self.functions = set()
-        self.lines = 0
-
-    def _trace(self, frame, event, arg):
-        if frame.f_code.co_filename != self.filename:
-            return None
-        if event == "call":
-            self.functions.add(frame.f_code.co_name)
-        elif event == "line":
-            self.lines += 1
-        return self._trace
-
-    def __enter__(self):
-        self._previous = sys.gettrace()
-        sys.settrace(self._trace)
-        return self
-
-    def __exit__(self, *exc):
-        sys.settrace(self._previous)
 
 
 # Set in a check's child process (_run_in_child): where the name of each student function is written as it starts,

@@ -219,3 +219,41 @@ def test_running_averages_of_another_arrangement_fail_the_visible_check():
                     "        running_mean = np.tile(momentum * running_mean + (1 - momentum) * mean, (2, 1))",
                     "batchnorm_forward"))
     _fails(checks.check_forward_train, wrong, "running_mean has shape (2, 3), expected (3,)")
+
+
+ALT_LINE = "dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) * inv_std"
+
+
+@pytest.mark.parametrize("replacement, words", [
+    ((ALT_LINE, "dx = np.empty_like(dxhat)\n    for i in range(dx.shape[0]):\n        dx[i] = (dxhat[i] - "
+      "dxhat.mean(axis=0) - xhat[i] * (dxhat * xhat).mean(axis=0)) * inv_std", "batchnorm_backward_alt"),
+     "batchnorm_backward_alt loops over the batch in Python"),
+    (("dx = (dxhat - dxhat.mean", "dx = batchnorm_backward(dout, cache)[0] + 0 * (dxhat - dxhat.mean",
+      "batchnorm_backward_alt"), "batchnorm_backward_alt calls batchnorm_backward"),
+    (("dxhat = dout * gamma\n    dx = (", "cache['seen'] = True\n    dxhat = dout * gamma\n    dx = (",
+      "batchnorm_backward_alt"), "batchnorm_backward_alt changes dout or the cache in place"),
+])
+def test_the_visible_check_says_what_the_hidden_test_grades_of_how_the_closed_form_is_written(
+        replacement, words, capsys):
+    checks.check_backward(mutant(replacement), "batchnorm_backward_alt")  # a note, not a failure
+    out = capsys.readouterr().out
+    assert f"• {words}" in out and "a hidden test checks it" in out, out
+    assert "is a closed form of its own" not in out or "in place" in words
+
+
+def test_the_visible_checks_pass_how_the_reference_is_written(capsys):
+    checks.check_backward(REF, "batchnorm_backward_alt")
+    checks.check_backward(REF)
+    checks.check_forward_train(REF)
+    out = capsys.readouterr().out
+    assert "✓ batchnorm_backward_alt is a closed form of its own" in out
+    assert "✓ batchnorm_backward leaves dout and the cache unchanged" in out
+    assert "✓ x, gamma and beta left unchanged" in out and "•" not in out.replace("• before batch norm", "")
+
+
+def test_a_forward_that_changes_its_input_is_told(capsys):
+    # Centring x in place leaves out right; the check's later steps then see the changed x.
+    with pytest.raises(CheckFailed):
+        checks.check_forward_train(mutant(("xmu = x - mean", "x -= mean\n        xmu = x", "batchnorm_forward")))
+    out = capsys.readouterr().out
+    assert "• batchnorm_forward changes x, gamma or beta in place" in out and "✓ x, gamma" not in out, out

@@ -12,7 +12,7 @@ from postgres import postgres_server
 from autograder.grade import in_shard, parse_shard
 from autograder.samples import SAMPLES, write_submissions
 from autograder.samples.verify import problems
-from autograder.sandbox import isolation_available
+from autograder.sandbox import groups_available, isolation_available
 from autograder.course import CourseError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ def test_two_processes_grade_disjoint_shards_into_one_postgresql_gradebook(tmp_p
         assert in_database[sample.name] == pytest.approx(report["score"])
         with (tmp_path / f"machine{machine}" / "grades.csv").open() as f:
             diagnosis = next(r for r in csv.DictReader(f) if r["student_id"] == sample.name)["diagnosis"]
-        assert not problems(sample, report, diagnosis, isolation_available()), sample.name
+        assert not problems(sample, report, diagnosis, isolation_available(), groups_available()), sample.name
 
 
 def test_a_password_in_the_url_is_refused(tmp_path):

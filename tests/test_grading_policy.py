@@ -149,3 +149,14 @@ def test_a_sample_expecting_a_deduction_accepts_only_a_deduction():
     lost = problems(sample, report(lambda t: 4.0 if t in deducted else 10.0), diagnosis)
     assert len(full) == len(lost) == len(deducted)
     assert all("expected a deduction of the grading policy" in p for p in full + lost)
+
+
+def test_the_closed_forms_docstring_states_the_speed_check_and_how_it_is_graded():
+    from autograder.release import SOLUTION_LAYERS
+    from autograder.trusted.properties import MIN_SPEEDUP
+
+    text = " ".join(SOLUTION_LAYERS.read_text().split())
+    alt = text[text.index("def batchnorm_backward_alt("):text.index("def batchnorm_forward_sigma_eps(")]
+    assert f"at least {MIN_SPEEDUP} times as fast as your batchnorm_backward" in alt
+    assert "no Python loop over the batch" in alt and "Do not call batchnorm_backward" in alt
+    assert "Leave dout and the cache unchanged" in alt

@@ -71,3 +71,22 @@ def test_forward_check_covers_small_batches_float32_and_test_mode():
     assert (2, 5) in shapes and any(s[1] == 1 for s in shapes)
     assert dtypes == {np.dtype(np.float32), np.dtype(np.float64)}
     assert any(r["kind"] == "test_mode" for r in requests)
+
+
+@pytest.mark.parametrize("replacement, wrong, right", [
+    (("dx = dxhat / std + dvar * 2.0 * xmu / N + dmean / N", "dx = dxhat / std + dvar * 2.0 * xmu / N - dmean / N",
+      "batchnorm_backward"), "batchnorm_backward", "batchnorm_backward_alt"),
+    (("dxhat - dxhat.mean(axis=0)", "dxhat + dxhat.mean(axis=0)", "batchnorm_backward_alt"),
+     "batchnorm_backward_alt", "batchnorm_backward"),
+])
+def test_when_the_two_backward_passes_disagree_the_wrong_one_is_named(replacement, wrong, right):
+    from cs231n_style import checks
+    from cs231n_style.checks import CheckFailed
+
+    module = mutant(replacement)
+    for check_id in ("test_alt_matches_graph", "hidden_backward_alt"):
+        verdict = run_check(check_id, module)
+        assert f"{wrong} is the one that differs from the reference; {right} is right" in verdict.diagnosis
+    with pytest.raises(CheckFailed) as info:
+        checks.check_alt_matches_graph(module)
+    assert f"{wrong} is the one that differs from the numerical gradient: fix {wrong}" in str(info.value)

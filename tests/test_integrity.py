@@ -62,31 +62,35 @@ def graded(request):
     command = ordinary_user.command(argv, env) if request.param == "ordinary user" else argv
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900, env={**os.environ, **env})
     left = _student_processes(folder)
-    yield folder / "out", run, left
+    yield folder / "out", run, left, request.param
     shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_every_attack_is_graded_as_expected_and_the_victim_in_full(graded):
-    out, run, _ = graded
+    out, run, _, user = graded
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     with (out / "grades.csv").open(newline="") as f:
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
     assert sorted(rows) == sorted((*ATTACKS, VICTIM))
+    # Without a control group (an ordinary user, here), the run says so at its start, its end and in every report.
+    grouped = user == "grader" and sandbox.groups_available()
     for sample in (s for s in SAMPLES if s.name in ATTACKS):
         report = json.loads((out / "reports" / f"{sample.name}.json").read_text())
         assert problems(sample, report, rows[sample.name]["diagnosis"]) == [], sample.name
-        assert report["sandbox"] == "isolated"
+        assert (report["sandbox"] == "isolated") if grouped else (sandbox.GROUP_WARNING in report["sandbox"])
+    if not grouped:
+        assert sandbox.GROUP_WARNING in run.stderr and sandbox.GROUP_WARNING in run.stdout
     assert rows[VICTIM]["score"] == "91" and rows[VICTIM]["diagnosis"] == "all tests passed", rows[VICTIM]
 
 
 def test_no_process_a_student_started_outlives_the_run(graded):
-    _, run, left = graded
+    _, run, left, _ = graded
     assert run.returncode == 0, run.stderr[-3000:]
     assert left == []
 
 
 def test_nothing_of_the_linked_files_reaches_the_course_folder(graded):
-    out, run, _ = graded
+    out, run, _, _ = graded
     assert run.returncode == 0, run.stderr[-3000:]
     assert [p for p in out.rglob("*") if p.is_symlink()] == []
     assert not list(out.rglob("notes.txt"))  # the link to /etc/shadow

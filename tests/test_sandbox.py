@@ -295,3 +295,85 @@ def test_grading_without_namespaces_is_refused_unless_insecure(monkeypatch):
     assert grade.sandbox_status(insecure=True).startswith("warning: the sandbox is not isolated")
     monkeypatch.setattr(sandbox, "isolation_available", lambda: True)
     assert grade.sandbox_status(insecure=False) is None
+
+
+HOLD_MEMORY = """
+import os, time
+children = []
+for _ in range(6):
+    pid = os.fork()
+    if pid == 0:
+        block = b"x" * (300 << 20)
+        time.sleep(1)
+        os._exit(0)
+    children.append(pid)
+print(sum(os.waitpid(pid, 0)[1] == 0 for pid in children), "held")
+"""
+
+
+def test_the_whole_sandbox_shares_one_memory_limit_or_says_it_cannot(user, work):
+    # Six processes holding 300 MB each at once, each under its own 1024 MB address-space limit.
+    if user == "grader" and not sandbox.groups_available():
+        optional.missing("a control group per sandbox needs cgroups v1 as root, or a delegated cgroups v2 subtree")
+    run = run_sandboxed(user, HOLD_MEMORY, work, "--memory-mb", "1024")
+    held = int(run.stdout.split()[0])
+    if "warning: no control group" in run.stderr:
+        assert user == "ordinary user" and held == 6, run.stderr
+        return
+    assert held <= 3, run.stdout + run.stderr
+    last = run.stderr.rstrip("\n").rpartition("\n")[2]
+    assert last.startswith(sandbox.NOTE) and "1024 MB" in last and f"stopped {6 - held}" in last, run.stderr
+
+
+def _groups_of(pid):
+    version, parents = sandbox._own_groups()
+    return [parent / f"{sandbox.GROUP_PREFIX}{pid}" for parent in parents]
+
+
+@pytest.fixture
+def grouped():
+    if os.geteuid() != 0 or not sandbox.groups_available():
+        optional.missing("a control group per sandbox needs cgroups v1 as root, or a delegated cgroups v2 subtree")
+
+
+def test_a_group_has_the_limits_and_goes_when_closed(grouped):
+    group = sandbox.Group.open(100, 7)
+    try:
+        files = {f.name: f for folder in group.folders for f in folder.iterdir()}
+        memory = files.get("memory.limit_in_bytes") or files["memory.max"]
+        assert int(memory.read_text()) == 100 << 20 and files["pids.max"].read_text().strip() == "7"
+    finally:
+        folders = list(group.folders)
+        group.close()
+    assert not any(folder.exists() for folder in folders)
+
+
+def test_a_sandbox_leaves_no_group_and_no_way_to_the_host_cgroups(grouped, work):
+    code = "import os\nprint([os.readlink(f'/proc/self/fd/{fd}') for fd in os.listdir('/proc/self/fd')])"
+    run = run_sandboxed("grader", code, work)
+    assert "/sys" not in run.stdout and "cgroup" not in run.stdout, run.stdout
+    version, parents = sandbox._own_groups()
+    left = [g for parent in parents for g in parent.glob(f"{sandbox.GROUP_PREFIX}*") if not _alive(g)]
+    assert left == []
+
+
+def _alive(group):
+    try:
+        os.kill(int(group.name[len(sandbox.GROUP_PREFIX):]), 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def test_the_group_of_a_killed_sandbox_is_removed_by_the_next(grouped, work):
+    process = subprocess.Popen([*sandbox.launcher(), "--", sys.executable, "-c", "print('in', flush=True)\n"
+                                "import time; time.sleep(60)"], cwd=work, stdout=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert process.stdout.readline().strip() == "in"
+    groups = _groups_of(process.pid)
+    assert all(g.is_dir() for g in groups)
+    process.kill()  # SIGKILL: the waiting process cannot remove its group
+    process.wait()
+    assert _wait_until(lambda: all(not (g / "cgroup.procs").read_text().strip() for g in groups), 5)
+    run_sandboxed("grader", "pass", work)
+    assert not any(g.exists() for g in groups)

@@ -33,6 +33,7 @@ class Expect:
     - zero: every automatic test scores 0 (lost and may_lose are then ignored)
     - diagnosis: a phrase the sample's diagnosis in grades.csv must contain
     - needs_isolation: the expectation holds only where the sandbox gets its namespaces (sandbox.isolation_available)
+    - needs_group: the expectation holds only where the sandbox gets a control group (sandbox.groups_available)
     - refused: the submission is refused as a whole before anything of it runs (zero, no feedback)
     """
 
@@ -42,6 +43,7 @@ class Expect:
     zero: bool = False
     diagnosis: str = ""
     needs_isolation: bool = False
+    needs_group: bool = False
     refused: bool = False
 
 
@@ -148,6 +150,17 @@ def _script_in_outputs(nb):
     html = f'<script>{run}</script><img src="x" onerror="{run}">'
     nb.cells.insert(setup + 2, nbformat.v4.new_code_cell(
         f"from IPython.display import HTML, Javascript, display\ndisplay(HTML({html!r}))\ndisplay(Javascript({run!r}))"))
+
+
+def _fork_to_hold_memory(nb):
+    """A cell that forks six processes holding 768 MB each at once: 4.5 GB, under each one's own 3 GB limit."""
+    import nbformat
+
+    setup = next(i for i, cell in enumerate(nb.cells) if _grade_id(cell) == "setup")
+    nb.cells.insert(setup + 1, nbformat.v4.new_code_cell(
+        "import os, time\nchildren = []\nfor _ in range(6):\n    pid = os.fork()\n    if pid == 0:\n"
+        "        block = b'x' * (768 << 20)\n        time.sleep(2)\n        os._exit(0)\n    children.append(pid)\n"
+        "held = sum(os.waitpid(pid, 0)[1] == 0 for pid in children)\nprint(f'{held} of 6 held their memory')"))
 
 
 def _huge_markdown_cell(nb):
@@ -469,6 +482,27 @@ SAMPLES = (
                            "out = gamma * ((x - x.mean(axis=0)) / np.sqrt(x.var(axis=0) + eps)) + beta",
                            "batchnorm_forward")),
            Expect(lost=("test_forward_test", "hidden_forward"), diagnosis="batch's own statistics")),
+    Sample("test_mode_without_gamma_beta", "test mode normalizes with the running averages but leaves out gamma "
+           "and beta",
+           _solution_with(("out = gamma * ((x - running_mean) / np.sqrt(running_var + eps)) + beta",
+                           "out = (x - running_mean) / np.sqrt(running_var + eps)", "batchnorm_forward")),
+           Expect(lost=("hidden_forward",), may_lose=("test_forward_test",), diagnosis="gamma missing; beta missing")),
+    Sample("eps_outside_sqrt_test_mode", "test mode divides by sqrt(running_var) + eps",
+           _solution_with(("out = gamma * ((x - running_mean) / np.sqrt(running_var + eps)) + beta",
+                           "out = gamma * ((x - running_mean) / (np.sqrt(running_var) + eps)) + beta",
+                           "batchnorm_forward")),
+           Expect(lost=("hidden_forward",), may_lose=("test_forward_test",),
+                  diagnosis="eps outside the square root")),
+    Sample("running_var_with_eps", "the running variance averages var + eps",
+           _solution_with(("running_var = momentum * running_var + (1 - momentum) * var",
+                           "running_var = momentum * running_var + (1 - momentum) * (var + eps)", "batchnorm_forward")),
+           Expect(lost=("hidden_forward",), may_lose=("test_forward_train", "test_forward_test"),
+                  diagnosis="the batch variance + eps averaged")),
+    Sample("alt_diagonal_only", "the closed form keeps only the diagonal of the Jacobian (no sums over the batch)",
+           _solution_with(("dx = (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) * inv_std",
+                           "dx = dxhat * (1 - 1 / xhat.shape[0] - xhat ** 2 / xhat.shape[0]) * inv_std",
+                           "batchnorm_backward_alt")),
+           Expect(lost=ALT + SPEED + AFFINE, diagnosis="only the diagonal of the Jacobian")),
     Sample("alt_calls_graph", "the closed form just calls the graph version",
            _solution_with(_ALT_CALLS_GRAPH), Expect(lost=ALT_WRITING, diagnosis="calls batchnorm_backward")),
     Sample("alt_loops_over_batch", "the closed form loops over the rows in Python",
@@ -572,6 +606,9 @@ SAMPLES = (
            solution_text, Expect(diagnosis="all tests passed"), notebook=_break_the_kernel_state),
     Sample("floods_widget_state", "correct, and a notebook cell sends 200 MB of widget state",
            solution_text, Expect(diagnosis="all tests passed"), notebook=_flood_widget_state),
+    Sample("forks_to_hold_memory", "correct, and a notebook cell forks six processes that hold 768 MB each at once",
+           solution_text, Expect(diagnosis="its sandbox used all of its", needs_group=True),
+           notebook=_fork_to_hold_memory),
     Sample("huge_markdown_cell", "correct, with a markdown cell of 15 MB", solution_text,
            Expect(diagnosis="over the 100,000 a cell may hold"), notebook=_huge_markdown_cell),
     Sample("thousands_of_cells", "correct, with 5,000 extra cells", solution_text,

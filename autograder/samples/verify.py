@@ -2,13 +2,14 @@
 from ..trusted.policy import LEAST_KEPT
 
 
-def problems(sample, report, diagnosis, isolated=True):
+def problems(sample, report, diagnosis, isolated=True, grouped=True):
     """The ways the graded `report` (reports/<student>.json) and `diagnosis` (grades.csv) miss the sample's Expect.
 
+    isolated, grouped: whether the sandbox had its namespaces and its control group where it was graded.
     Returns a list of sentences; empty when grading gave what was expected.
     """
     expect = sample.expect
-    if expect.needs_isolation and not isolated:
+    if (expect.needs_isolation and not isolated) or (expect.needs_group and not grouped):
         return []
     found = []
     auto = [t for t in report["tests"] if not t["id"].startswith("answer_")]

@@ -6,7 +6,7 @@ from cs231n_style.data import make_case, random_case
 from .. import mistakes
 from .. import reference as ref
 from .cases import HIDDEN, batchnorm_request, hidden_inputs, label
-from .compare import Tally, scales
+from .compare import Tally, compare, limit, scales
 
 GRAPH, ALT = "batchnorm_backward", "batchnorm_backward_alt"
 GRADS = ("dx", "dgamma", "dbeta")
@@ -27,7 +27,7 @@ def _judge_grads(tally, label_, name, request, result):
         return
     for grad, student, exp in zip(GRADS, info["grads"], expected):
         if not tally.compare(label_, grad, student, exp, size[grad]):
-            tally.diagnose(mistakes.diagnose(grad, student, x, gamma, beta, dout, eps, size[grad]))
+            tally.name_mistake(mistakes.diagnose(grad, student, x, gamma, beta, dout, eps, size[grad]))
     tally.check(label_, not info["mutated_inputs"] and not info["mutated_cache"], "dout and cache left unchanged",
                 f"{name} changed dout or the cache in place")
 
@@ -37,8 +37,9 @@ def _agreement(tally, label_, request, result):
     if not graph or not alt or "error" in graph or "error" in alt or not graph.get("grads") or not alt.get("grads"):
         return
     size = scales(request["x"], request["gamma"], request["dout"], request["bn_param"]["eps"])
-    tally.compare(f"{label_}, your closed form against your graph version", "dx", alt["grads"][0],
-                  graph["grads"][0], size["dx"], against="your graph version's", dtype=request["x"].dtype)
+    if not tally.compare(f"{label_}, your closed form against your graph version", "dx", alt["grads"][0],
+                         graph["grads"][0], size["dx"], against="your graph version's", dtype=request["x"].dtype):
+        tally.diagnose(_which_is_wrong(request, {GRAPH: graph["grads"], ALT: alt["grads"]}))
 
 
 # --- hidden_backward_graph, hidden_backward_alt -------------------------------------------
@@ -93,10 +94,28 @@ def agreement_judge(requests, results):
         tally.check(None, False, "both backward passes should return a tuple (dx, dgamma, dbeta)")
         return tally.verdict()
     size = scales(request["x"], request["gamma"], request["dout"], 1e-5)
-    for grad, a, b in zip(GRADS, alt, graph):
-        tally.compare("your closed form against your graph version on 100x500", grad, a, b, size[grad],
-                      against="your graph version's", dtype=request["x"].dtype)
+    agree = [tally.compare("your closed form against your graph version on 100x500", grad, a, b, size[grad],
+                           against="your graph version's", dtype=request["x"].dtype)
+             for grad, a, b in zip(GRADS, alt, graph)]
+    if not all(agree):
+        tally.diagnose(_which_is_wrong(request, {GRAPH: graph, ALT: alt}))
     return tally.verdict()
+
+
+def _which_is_wrong(request, grads):
+    """Which of the two backward passes' gradients ({name: (dx, dgamma, dbeta)}) differ from the reference's."""
+    x, gamma, beta, dout = request["x"], request["gamma"], request["beta"], request["dout"]
+    eps = request["bn_param"]["eps"]
+    _, cache = ref.batchnorm_forward(x, gamma, beta, dict(request["bn_param"]))
+    expected, size = ref.batchnorm_backward_alt(dout, cache), scales(x, gamma, dout, eps)
+    comparisons = {name: [compare(g, a, e, size[g], values_only=True) for g, a, e in zip(GRADS, found, expected)]
+                   for name, found in grads.items()}
+    off = [name for name, found in comparisons.items()
+           if any(c.error is None or c.error > limit(x.dtype) for c in found)]
+    if len(off) == 1:
+        right = ALT if off[0] == GRAPH else GRAPH
+        return f"{off[0]} is the one that differs from the reference; {right} is right"
+    return "both backward passes differ from the reference" if off else None
 
 
 def stages_requests():
@@ -122,6 +141,7 @@ def stages_judge(requests, results):
             tally.compare(label_, stage, student, expected[stage], np.abs(expected[stage]).max() + 1e-300)
     for grad in GRADS:
         if not tally.compare(label_, grad, found.get(grad), expected[grad], size[grad]):
-            tally.diagnose(mistakes.diagnose(grad, found.get(grad), request["x"], request["gamma"], request["beta"],
-                                             request["dout"], request["bn_param"]["eps"], size[grad]))
+            tally.name_mistake(mistakes.diagnose(grad, found.get(grad), request["x"], request["gamma"],
+                                                 request["beta"], request["dout"], request["bn_param"]["eps"],
+                                                 size[grad]))
     return tally.verdict()

@@ -87,6 +87,7 @@ class Verdict:
     diagnosis: str = None
     measured: float = None  # the number a check measured, where it measures one (the timing check's ratio)
     deductions: list = field(default_factory=list)  # one message per policy.Deviation taken, with its cost
+    named: bool = False  # whether the diagnosis names the mistake (not only an error or a difference)
 
     @property
     def failures(self):
@@ -105,6 +106,7 @@ class Tally:
     def __init__(self):
         self.lines = []
         self.diagnoses = []
+        self.named = False
         self.groups = {}  # group -> all its sub-checks passed so far
         self.deviations = {}  # policy.Deviation -> the message of where it was first found
 
@@ -149,6 +151,12 @@ class Tally:
         if diagnosis and diagnosis not in self.diagnoses:
             self.diagnoses.append(diagnosis)
 
+    def name_mistake(self, description):
+        """Diagnose with the name of the mistake behind a wrong array (mistakes.py, structure.py), if found."""
+        if description:
+            self.named = True
+            self.diagnose(description)
+
     def deviate(self, deviation, message):
         """Record a deviation of the policy found outside compare(), once per check."""
         self.deviations.setdefault(deviation, message)
@@ -159,4 +167,4 @@ class Tally:
         fraction = sum(self.groups.values()) / len(self.groups) if self.groups else 0.0
         fraction = max(0.0, fraction - sum(deviation.share for deviation in self.deviations))
         return Verdict(round(fraction, 6), self.lines, "; ".join(self.diagnoses) or None,
-                       deductions=list(self.deviations.values()))
+                       deductions=list(self.deviations.values()), named=self.named)

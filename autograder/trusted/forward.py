@@ -5,6 +5,7 @@ from cs231n_style.data import make_case, random_case
 
 from .. import mistakes
 from .. import reference as ref
+from . import structure
 from .cases import HIDDEN, hidden_inputs, label
 from .compare import Tally, scales
 
@@ -24,7 +25,7 @@ def _judge_train(tally, label_, request, result):
     eps = bn_param.get("eps", 1e-5)
     scale = scales(x, gamma, request["dout"], eps)["out"]
     if not tally.compare(label_, "out", info["out"], out, scale):
-        tally.diagnose(mistakes.diagnose("out", info["out"], x, gamma, beta, request["dout"], eps, scale))
+        tally.name_mistake(mistakes.diagnose("out", info["out"], x, gamma, beta, request["dout"], eps, scale))
     for key in ("running_mean", "running_var"):
         expected = bn_param[key]
         if not tally.compare(label_, key, info[key], expected, np.abs(expected) + 1.0) and info[key] is not None:
@@ -34,18 +35,9 @@ def _judge_train(tally, label_, request, result):
 
 
 def _diagnose_running(tally, key, student, request, expected):
-    batch = (request["x"].mean(axis=0) if key == "running_mean" else request["x"].var(axis=0)).astype(np.float64)
-    momentum = request["bn_param"].get("momentum", 0.9)
-    start = np.asarray(request["bn_param"].get(key, np.zeros_like(batch)), dtype=np.float64)
-    guesses = {
-        "momentum and 1 - momentum swapped": (1 - momentum) * start + momentum * batch,
-        "the batch value stored without averaging": batch,
-        "momentum 0.9 used where bn_param gives another": 0.9 * start + 0.1 * batch,
-    }
-    for description, guess in guesses.items():
-        if np.allclose(student, guess, rtol=1e-5, atol=1e-8) and not np.allclose(guess, expected, rtol=1e-5):
-            tally.diagnose(f"your {key} matches {description}")
-            return
+    start = request["bn_param"].get(key, np.zeros(request["x"].shape[1]))
+    tally.name_mistake(structure.running(key, student, start, request["x"], request["bn_param"].get("momentum", 0.9),
+                                         request["bn_param"].get("eps", 1e-5)))
 
 
 def _judge_test_mode(tally, label_, request, result):
@@ -59,9 +51,13 @@ def _judge_test_mode(tally, label_, request, result):
     x = request["x"]
     out, _ = ref.batchnorm_forward(x, request["gamma"], request["beta"], bn_param)
     if not tally.compare(label_, "out", info["out"], out, np.abs(request["gamma"]) + 1.0) and info["out"] is not None:
-        batch_stats = request["gamma"] * (x - x.mean(0)) / np.sqrt(x.var(0) + bn_param.get("eps", 1e-5)) + request["beta"]
+        eps = bn_param.get("eps", 1e-5)
+        batch_stats = request["gamma"] * (x - x.mean(0)) / np.sqrt(x.var(0) + eps) + request["beta"]
         if np.allclose(info["out"], batch_stats, rtol=1e-5, atol=1e-6):
-            tally.diagnose("your test mode normalizes with the batch's own statistics, not the running averages")
+            tally.name_mistake("your test mode normalizes with the batch's own statistics, not the running averages")
+        elif info["out"].shape == x.shape and np.all(np.isfinite(info["out"])):
+            tally.name_mistake(structure.out_test(info["out"], x, request["gamma"], request["beta"],
+                                                  bn_param["running_mean"], bn_param["running_var"], eps))
     unchanged = (info["running_mean"] is not None and info["running_var"] is not None
                  and np.array_equal(info["running_mean"], info["running_mean_before"])
                  and np.array_equal(info["running_var"], info["running_var_before"]))

@@ -1,10 +1,14 @@
-"""Checks of the two backward passes: numerical gradients, stage by stage, and against each other."""
+"""Checks of the two backward passes: numerical gradients, stage by stage, against each other, and how
+they are written (what the hidden tests grade of it)."""
+import copy
+
 import numpy as np
 
 from ..data import make_case, random_case
 from ..gradient_check import (check_gradient, eval_numerical_gradient, eval_numerical_gradient_array, same_entries,
                               scaled_error)
 from ..stages import STAGE_NAMES, backward_stages
+from ..tracing import LOOP_SIZES, CallRecorder, loops_over_batch, same
 from .report import (CheckFailed, call_student, note, passed, report_gradient_checks, running_student_code,
                      student_function, unpack)
 
@@ -48,6 +52,40 @@ def check_backward(layers, name="batchnorm_backward"):
              "autograder takes a small deduction for a wider one)")
     else:
         passed("float32 in, float32 gradients out")
+    check_how_it_is_written(layers, name)
+
+
+def check_how_it_is_written(layers, name):
+    """What the hidden tests grade of how a backward pass is written, each shown as passed or noted: it
+    leaves dout and the cache unchanged; the closed form also calls no batchnorm_backward and runs no
+    Python loop over the batch."""
+    function = student_function(layers, name)
+    code = getattr(function, "__code__", None)
+    lines, called, changed = [], set(), False
+    for N, D in LOOP_SIZES:
+        case = random_case(N, D, seed=N, loc=1.0, scale=2.0)
+        _, cache = unpack("batchnorm_forward", call_student(layers, "batchnorm_forward", case.x, case.gamma,
+                                                            case.beta, {"mode": "train"}), 2, "out, cache")
+        dout, cache_before = case.dout.copy(), copy.deepcopy(cache)
+        with CallRecorder(code.co_filename if code else None) as recorder:
+            unpack(name, call_student(layers, name, dout, cache), 3, "dx, dgamma, dbeta")
+        lines.append(recorder.lines)
+        called |= recorder.functions
+        changed = changed or not np.array_equal(dout, case.dout) or not same(cache, cache_before)
+    hidden = "a hidden test checks it"
+    if changed:
+        note(f"{name} changes dout or the cache in place: compute new arrays instead ({hidden})")
+    else:
+        passed(f"{name} leaves dout and the cache unchanged")
+    if name != "batchnorm_backward_alt":
+        return
+    if "batchnorm_backward" in called:
+        note(f"{name} calls batchnorm_backward: write the closed form itself ({hidden})")
+    if loops_over_batch(*lines):
+        note(f"{name} loops over the batch in Python ({lines[0]} lines of layers.py run for N = "
+             f"{LOOP_SIZES[0][0]}, {lines[1]} for N = {LOOP_SIZES[1][0]}): use whole-array operations ({hidden})")
+    if "batchnorm_backward" not in called and not loops_over_batch(*lines):
+        passed(f"{name} is a closed form of its own: no call to batchnorm_backward, no Python loop over the batch")
 
 
 def numerical_stages(case, eps):
@@ -138,4 +176,20 @@ def check_alt_matches_graph(layers, N=100, D=500, tol=1e-10):
             wrong.append(g)
     if wrong:
         raise CheckFailed(f"{', '.join(wrong)}: the two backward passes disagree on a {N}x{D} batch — "
-                          "check which one matches the numerical gradient above")
+                          f"{_which_is_wrong(layers)}")
+
+
+def _which_is_wrong(layers):
+    """Which backward pass differs from the numerical gradient on CS231n's 4x5 check, in words."""
+    case = make_case("gradcheck")
+    numeric = numerical_gradients(layers, case)
+    off = []
+    for name in ("batchnorm_backward", "batchnorm_backward_alt"):
+        _, grads = student_gradients(layers, name, case)
+        if any(not check_gradient(g, a, n, TOL).ok for g, a, n in zip(GRADS, grads, numeric)):
+            off.append(name)
+    if len(off) == 1:
+        return f"{off[0]} is the one that differs from the numerical gradient: fix {off[0]}"
+    if off:
+        return "both differ from the numerical gradient"
+    return "both match the numerical gradient on the 4x5 check, so look for what the larger batch changes"

@@ -1,0 +1,138 @@
+"""How well grading tells right from wrong and names the mistake:
+`python -m autograder.bench diagnosis [--show] [--folder DIR]`.
+
+Judges every submission of the corpus (autograder/samples/corpus.py: correct ones in four
+styles, single-mistake variants of them) with the trusted checks, in this process (the
+corpus is the project's own code, so no sandbox), and prints the shares the grading is
+judged by:
+
+- correct submissions at full marks, apart from the grading policy's stated deductions;
+- buggy submissions that lose points;
+- buggy submissions whose diagnosis names the mistake (contains the variant's phrase);
+- buggy submissions that lose points on a check that does not call the function the
+  mistake is in (a wrong function blamed).
+
+With --folder, the submissions are DIR's *.py files instead, each defining the three functions
+(appended to the solution's layers.py, so that the going-further functions exist), with
+DIR/labels.json giving each file's {"function": the function with the mistake, or "" for a
+correct one, "mistake": a sentence}; a mistake counts as named when a failing check's
+diagnosis names one (Verdict.named), since no phrase is known: read them with --show.
+
+The timing check (hidden_alt_faster) is left out: it times calls, which takes seconds per
+submission, and no mistake of the corpus is about speed.
+"""
+import argparse
+import importlib.util
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..samples.catalog import AFFINE, ALT, ALT_WRITING, FORWARD, GRAPH
+from ..samples.corpus import BUGGY, CORRECT
+from ..samples.edit import solution_text
+from ..samples.corpus import FORWARD as FORWARD_FUNCTION
+from ..samples.corpus import GRAPH as GRAPH_FUNCTION
+from ..trusted.registry import CHECKS, TIMED_OUTSIDE, run_check
+
+# The checks whose points a mistake in each student function may cost (all of them call the forward pass).
+CALLING = {FORWARD_FUNCTION: set(CHECKS),
+           GRAPH_FUNCTION: set(GRAPH) | {"test_alt_matches_graph", "hidden_backward_alt"},
+           "batchnorm_backward_alt": set(ALT) | set(ALT_WRITING) | set(AFFINE)}
+assert set(FORWARD) <= CALLING[FORWARD_FUNCTION]
+
+
+@dataclass(frozen=True)
+class FolderSubmission:
+    """A submission of --folder: the three functions of `path`, appended to the solution's layers.py."""
+
+    path: Path
+    function: str
+    mistake: str
+    names: str = ""
+
+    @property
+    def name(self):
+        return self.path.stem
+
+    def text(self):
+        return solution_text() + "\n\n# --- the submission's own functions\n" + self.path.read_text()
+
+
+def from_folder(folder):
+    """The FolderSubmissions of `folder` (see the module's docstring); raises ValueError if it has no labels."""
+    folder = Path(folder)
+    labels_file = folder / "labels.json"
+    if not labels_file.is_file():
+        raise ValueError(f"--folder: expected {labels_file} with each file's function and mistake")
+    labels = json.loads(labels_file.read_text())
+    return [FolderSubmission(folder / name, label.get("function", ""), label.get("mistake", ""))
+            for name, label in sorted(labels.items())]
+
+
+def _load(text, folder, name):
+    path = Path(folder) / f"{name}.py"
+    path.write_text(text)
+    spec = importlib.util.spec_from_file_location(f"corpus_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def judge(variant, folder):
+    """{check_id: Verdict} of one corpus variant."""
+    module = _load(variant.text(), folder, variant.name)
+    return {check_id: run_check(check_id, module) for check_id in CHECKS if check_id not in TIMED_OUTSIDE}
+
+
+def outcome(variant, verdicts):
+    """(lost points, named the mistake, checks failed that do not call the mistaken function, diagnosis)."""
+    failing = {check_id: v for check_id, v in verdicts.items() if v.failures}
+    diagnoses = [v.summary() for v in failing.values()]
+    named = (any(variant.names in d for d in diagnoses) if variant.names else
+             any(v.named for v in failing.values()))
+    blamed = sorted(set(failing) - CALLING.get(variant.function, set(CHECKS)))
+    first = next(iter(failing.items()), None)
+    shown = f"{first[0]}: {first[1].summary()}" if first else "all checks passed"
+    named_first = next((f"{c}: {v.summary()}" for c, v in failing.items()
+                        if (variant.names in v.summary() if variant.names else v.named)), shown)
+    return bool(failing), named, blamed, named_first
+
+
+def measure(submissions=CORRECT + BUGGY, show=False, out=sys.stdout):
+    """Judge the submissions; prints the table (show) and the shares; returns the shares as a dict."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="corpus-") as folder:
+        for variant in submissions:
+            rows.append((variant, *outcome(variant, judge(variant, folder))))
+    if show:
+        for variant, lost, named, blamed, diagnosis in rows:
+            verdict = ("full marks" if not lost else "LOST POINTS") if not variant.function else (
+                ("named" if named else "NOT NAMED") if lost else "FULL MARKS")
+            mistake = f"\n{'':38} (the mistake: {variant.mistake})" if getattr(variant, "mistake", "") else ""
+            print(f"{variant.name:38} {verdict:11} {diagnosis[:150]}" + (f"  BLAMES {blamed}" if blamed else "")
+                  + mistake, file=out)
+    correct = [r for r in rows if not r[0].function]
+    buggy = [r for r in rows if r[0].function]
+    shares = {"correct at full marks": sum(not r[1] for r in correct) / len(correct),
+              "buggy losing points": sum(r[1] for r in buggy) / len(buggy),
+              "buggy with the mistake named": sum(r[1] and r[2] for r in buggy) / len(buggy),
+              "buggy blaming a function without the mistake": sum(bool(r[3]) for r in buggy) / len(buggy)}
+    print(f"{len(correct)} correct and {len(buggy)} buggy submissions:", file=out)
+    for what, share in shares.items():
+        print(f"  {what}: {share:.0%}", file=out)
+    return shares
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.bench diagnosis", description=__doc__.splitlines()[0])
+    parser.add_argument("--show", action="store_true", help="print each submission's outcome and diagnosis")
+    parser.add_argument("--folder", type=Path, help="judge DIR's *.py files, labelled in DIR/labels.json")
+    args = parser.parse_args(argv)
+    try:
+        submissions = from_folder(args.folder) if args.folder else CORRECT + BUGGY
+    except ValueError as error:
+        parser.error(str(error))
+    measure(submissions, show=args.show)
+    return 0
