@@ -50,6 +50,14 @@ def _closed_form_row_means(x, gamma, dout, eps):
     return (g - g.mean(axis=1, keepdims=True) - xhat * (g * xhat).mean(axis=1, keepdims=True)) / s
 
 
+def _closed_form_row_sums(x, gamma, dout, eps):
+    """(N g - Σ_row g - x̂ Σ_row(g x̂)) / (N s): the N-form's sums taken over each row."""
+    xhat, s, _ = _stats(x, eps)
+    g = gamma * dout
+    return (x.shape[0] * g - g.sum(axis=1, keepdims=True) - xhat * (g * xhat).sum(axis=1, keepdims=True)) / (
+        x.shape[0] * s)
+
+
 DX = {
     "the formula without the path through the variance (no x̂·mean(dx̂·x̂) term)":
         lambda x, g, b, d, e: _dx(x, g, d, e, variance=0.0),
@@ -85,6 +93,8 @@ DX = {
         lambda x, g, b, d, e: _dx(x, g, d, e, axis=1),
     "the means of the closed form taken over each row (axis=1) instead of each feature (axis=0)":
         lambda x, g, b, d, e: _closed_form_row_means(x, g, d, e),
+    "the sums of the closed form taken over each row (axis=1) instead of each feature (axis=0)":
+        lambda x, g, b, d, e: _closed_form_row_sums(x, g, d, e),
     "gamma * dout, the gradient with respect to x̂ instead of x":
         lambda x, g, b, d, e: g * d,
     "only the diagonal of the Jacobian: each x_i's own path, without the sums over the batch":
@@ -93,22 +103,28 @@ DX = {
 
 DGAMMA = {
     "the sum of dout * x, where dout * x̂ belongs": lambda x, g, b, d, e: (d * x).sum(axis=0),
+    "dbeta's value: dgamma and dbeta swapped (in the return, say)": lambda x, g, b, d, e: d.sum(axis=0),
     "the mean of dout * x̂ instead of its sum": lambda x, g, b, d, e: (d * _stats(x, e)[0]).mean(axis=0),
     "the sum over each row (axis=1) instead of each feature": lambda x, g, b, d, e: (d * _stats(x, e)[0]).sum(axis=1),
 }
 
 DBETA = {
     "the mean of dout instead of its sum": lambda x, g, b, d, e: d.mean(axis=0),
+    "dgamma's value: dgamma and dbeta swapped (in the return, say)":
+        lambda x, g, b, d, e: (d * _stats(x, e)[0]).sum(axis=0),
     "the sum over each row (axis=1) instead of each feature": lambda x, g, b, d, e: d.sum(axis=1),
 }
 
 OUT = {
     "the unbiased variance (N - 1) instead of the biased one": lambda x, g, b, d, e: g * _stats(x, e, ddof=1)[0] + b,
-    "eps outside the square root, (x - mean) / (sqrt(var) + eps)": lambda x, g, b, d, e: g * (x - x.mean(0)) / (np.sqrt(x.var(0)) + e) + b,
+    "eps outside the square root, (x - mean) / (sqrt(var) + eps)":
+        lambda x, g, b, d, e: g * (x - x.mean(0)) / (np.sqrt(x.var(0)) + e) + b,
     "eps left out": lambda x, g, b, d, e: g * _stats(x, 0.0)[0] + b,
     "y = gamma * x̂ - beta (the sign of beta)": lambda x, g, b, d, e: g * _stats(x, e)[0] - b,
     "gamma and beta swapped": lambda x, g, b, d, e: b * _stats(x, e)[0] + g,
     "gamma missing": lambda x, g, b, d, e: _stats(x, e)[0] + b,
+    "x - mean / sqrt(var + eps): the parentheses around x - mean missing":
+        lambda x, g, b, d, e: g * (x - x.mean(0) / np.sqrt(x.var(0) + e)) + b,
     "beta missing": lambda x, g, b, d, e: g * _stats(x, e)[0],
     "statistics over each row (axis=1) instead of each feature (axis=0)":
         lambda x, g, b, d, e: g * _stats(x, e, axis=1)[0] + b,
@@ -134,6 +150,8 @@ def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True):
     variants = VARIANTS.get(name, {})
     if student is None or not variants or student.dtype.kind != "f" or np.shape(x)[0] < 3:
         return None  # a batch of two cannot tell N - 1 from a factor 2, nor many variants from each other
+    if name == "dx" and np.shape(x)[1] < 2:
+        return None  # with one feature, the closed form's sums over axis 1 give the Jacobian's diagonal exactly
     x, gamma, beta, dout = (np.asarray(a, dtype=np.float64) for a in (x, gamma, beta, dout))
     allowed = limit(student.dtype)
     for description, variant in variants.items():

@@ -90,3 +90,12 @@ def test_when_the_two_backward_passes_disagree_the_wrong_one_is_named(replacemen
     with pytest.raises(CheckFailed) as info:
         checks.check_alt_matches_graph(module)
     assert f"{wrong} is the one that differs from the numerical gradient: fix {wrong}" in str(info.value)
+
+
+def test_a_wrong_forward_pass_is_not_diagnosed_as_a_backward_mistake():
+    module = mutant(("xhat = xmu * inv_std", "xhat = 2 * xmu * inv_std", "batchnorm_forward"))
+    assert run_check("hidden_forward", module).fraction < 1
+    for check_id in ("hidden_backward_graph", "hidden_backward_alt"):
+        verdict = run_check(check_id, module)
+        assert verdict.fraction < 1 and "fix batchnorm_forward first" in verdict.diagnosis, verdict
+        assert not verdict.named

@@ -45,6 +45,8 @@ def _diagnose(name, student, p):
     (lambda p: _dx(p, direct=0.0) + p["terms"][0] * p["s"], "the direct term g/s is multiplied by sqrt(var + eps)"),
     (lambda p: _dx(p, direct=-1.0, mean=-1.0), "the direct term g/s is of the wrong sign; the mean term"),
     (lambda p: 16 * _dx(p), "your dx is N = 16 times too large (a missing 1/N) (every term"),
+    (lambda p: _dx(p, variance=0.0) - (p["gamma"] * p["dout"] * (p["x"] - p["mean"]) / p["s"]).mean(0) / p["s"],
+     "the variance term -x̂·mean(g·x̂)/s is missing its x̂"),
 ])
 def test_a_dx_with_one_term_off_is_explained_by_that_term(make, words):
     p = _parts()
@@ -57,6 +59,7 @@ def test_a_dx_with_one_term_off_is_explained_by_that_term(make, words):
     (lambda p: (p["x"] - p["mean"]) / np.sqrt(p["x"].var(0, ddof=1) + EPS) + p["beta"],
      "gamma missing; x - mean divided by sqrt of the unbiased variance"),
     (lambda p: p["gamma"] * p["x"] / p["s"] + p["beta"], "the mean not subtracted"),
+    (lambda p: p["gamma"] * (p["x"] - p["x"].mean()) / p["s"] + p["beta"], "the mean over the whole batch subtracted"),
     (lambda p: -p["gamma"] * (p["x"] - p["mean"]) / np.sqrt(p["var"]) - p["beta"],
      "the sign of gamma flipped; x - mean divided by sqrt(var), eps left out; the sign of beta flipped"),
 ])

@@ -124,6 +124,11 @@ def dx(student, x, gamma, dout, eps):
                 "batch that the mean and the variance bring")
     if not _close(k[3], 0.0, match):
         return None
+    # x̂ left out of the variance term leaves a constant per feature, which the fit folds into the mean term.
+    if _close(k[2], 0.0, match) and _close((k[1] - 1) * g.mean(axis=0), (g * xhat).mean(axis=0), match) and \
+            _close(k[0], 1.0, match):
+        return ("in your dx, the variance term -x̂·mean(g·x̂)/s is missing its x̂: a constant per feature where it "
+                "belongs (g = gamma * dout, s = sqrt(var + eps))")
     common = _common_factor(k[:3], N, s, gamma, match)
     if common and _close(common[1], common[1][0], match):  # every term off in the same way
         words = _words(*common, N, match)
@@ -183,6 +188,8 @@ def out_train(student, x, gamma, beta, eps):
     normalizers["sqrt of the unbiased variance (N - 1) + eps"] = np.sqrt(var * N / max(N - 1, 1) + eps)
     scale_words, explained = _scale_words(p, gamma, normalizers, s, match)
     shifts = {"": beta, "beta missing": np.zeros_like(beta), "the sign of beta flipped": -beta,
+              "the mean over the whole batch subtracted, one number (np.mean without axis=0)":
+                  beta + p * (mean - x.mean()) / s,
               "the mean not subtracted (x itself divided by the standard deviation)": beta + p * mean / s}
     shift_words = next((w for w, q_ in shifts.items() if _close(q, q_, match)), None)
     if not explained or shift_words is None:
