@@ -17,7 +17,6 @@ in a folder of each kernel's own, beside its connection file, which the kernelsp
 hands to the sandbox (--connection-file) to be shown writable to that kernel only.
 """
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from jupyter_core.paths import jupyter_runtime_dir
 from traitlets import CaselessStrEnum, DottedObjectName, Type
 
-from . import forking, sandbox
+from . import course, forking, sandbox
 
 
 OUTPUT_TAIL = 4096  # bytes of a kernel's own output copied into the grading log
@@ -71,9 +70,7 @@ class ForkedProvisioner(LocalProvisioner):
             output.seek(max(0, size - OUTPUT_TAIL))
             tail = output.read().decode("utf-8", errors="replace")
             output.close()
-            last = tail.rstrip("\n").rpartition("\n")[2]
-            if last.startswith(sandbox.NOTE):  # the last line: nothing of the student's can come after it
-                self.sandbox_note = last[len(sandbox.NOTE):]
+            self.sandbox_note = sandbox.memory_note_in(tail)
             if tail.strip():
                 print(f"--- the kernel's own output ({size} bytes{', the end' if size > OUTPUT_TAIL else ''}):\n"
                       f"{tail}", file=sys.stderr, flush=True)
@@ -126,16 +123,10 @@ class ReadyKernelClient(AsyncKernelClient):
 
 
 def _socket_base():
-    """Where kernels' socket folders go: /dev/shm where the sandbox gets a control group, else the runtime
-    folder, unless its path leaves too little room.
+    """Where kernels' socket folders go: the runtime folder, unless its path leaves too little room.
 
-    The kernel may write files into its socket folder. On /dev/shm they are memory, counted against its
-    sandbox's memory limit (a control group counts the tmpfs pages its processes write); elsewhere they
-    are bounded only by the sandbox's file-size limit, until the kernel's grading ends.
     A socket's path may have at most 107 bytes; a kernel's is this folder, "/kernel-XXXXXXXX/ipc-N".
     """
-    if os.path.ismount("/dev/shm") and os.access("/dev/shm", os.W_OK) and sandbox.groups_available():
-        return "/dev/shm"
     runtime = jupyter_runtime_dir()
     if len(os.fsencode(runtime)) <= 80:
         os.makedirs(runtime, exist_ok=True)
@@ -167,7 +158,7 @@ class ForkingKernelManager(AsyncKernelManager):
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart)
         if not restart and getattr(self, "_folder", None):
-            shutil.rmtree(self._folder, ignore_errors=True)
+            course.remove_folder(self._folder)  # the kernel could write anything there, folders 10,000 deep
 
     async def _async_wait(self, pollinterval=0.1):
         process = getattr(self.provisioner, "process", None)

@@ -44,18 +44,44 @@ def _dx_sigma_eps(x, gamma, dout, eps, root=False):
     return core / (np.sqrt(std + eps) if root else (std + eps))
 
 
-def _closed_form_row_means(x, gamma, dout, eps):
-    xhat, s, _ = _stats(x, eps)
-    g = gamma * dout
-    return (g - g.mean(axis=1, keepdims=True) - xhat * (g * xhat).mean(axis=1, keepdims=True)) / s
+_AXES = {0: "each feature (axis=0)", 1: "each row (axis=1)", None: "all entries (no axis)"}
 
 
-def _closed_form_row_sums(x, gamma, dout, eps):
-    """(N g - Σ_row g - x̂ Σ_row(g x̂)) / (N s): the N-form's sums taken over each row."""
+def _closed_form_over(x, gamma, dout, eps, mean_axis, variance_axis, means):
+    """The closed form with its two reductions, of g and of g·x̂, over the given axes: as means (g - mean(g)
+    - x̂·mean(g x̂)) / s, or as the N-form's sums (N g - Σg - x̂·Σ(g x̂)) / (N s)."""
     xhat, s, _ = _stats(x, eps)
     g = gamma * dout
-    return (x.shape[0] * g - g.sum(axis=1, keepdims=True) - xhat * (g * xhat).sum(axis=1, keepdims=True)) / (
-        x.shape[0] * s)
+    if means:
+        return (g - g.mean(axis=mean_axis, keepdims=True)
+                - xhat * (g * xhat).mean(axis=variance_axis, keepdims=True)) / s
+    N = x.shape[0]
+    return (N * g - g.sum(axis=mean_axis, keepdims=True)
+            - xhat * (g * xhat).sum(axis=variance_axis, keepdims=True)) / (N * s)
+
+
+def _over_axes_variants():
+    """Every closed form whose reductions are not both over each feature, in words."""
+    found = {}
+    for means in (True, False):
+        kind = "means" if means else "sums"
+        for mean_axis, mean_words in _AXES.items():
+            for variance_axis, variance_words in _AXES.items():
+                if mean_axis == variance_axis == 0:
+                    continue
+                one = kind[:-1]
+                if mean_axis == variance_axis:
+                    words = f"the {kind} of the closed form taken over {mean_words}"
+                elif variance_axis == 0:
+                    words = f"the {one} of dx̂ in the closed form taken over {mean_words}"
+                elif mean_axis == 0:
+                    words = f"the {one} of dx̂·x̂ in the closed form taken over {variance_words}"
+                else:
+                    words = f"the closed form's {one} of dx̂ taken over {mean_words} and of dx̂·x̂ over {variance_words},"
+                found[f"{words} instead of each feature (axis=0)"] = (
+                    lambda x, g, b, d, e, m=mean_axis, v=variance_axis, means=means:
+                    _closed_form_over(x, g, d, e, m, v, means))
+    return found
 
 
 DX = {
@@ -91,15 +117,13 @@ DX = {
         lambda x, g, b, d, e: _dx(x, g, d, e, variance=(x.var(axis=0) + e)),
     "statistics over each row (axis=1) instead of each feature (axis=0)":
         lambda x, g, b, d, e: _dx(x, g, d, e, axis=1),
-    "the means of the closed form taken over each row (axis=1) instead of each feature (axis=0)":
-        lambda x, g, b, d, e: _closed_form_row_means(x, g, d, e),
-    "the sums of the closed form taken over each row (axis=1) instead of each feature (axis=0)":
-        lambda x, g, b, d, e: _closed_form_row_sums(x, g, d, e),
     "gamma * dout, the gradient with respect to x̂ instead of x":
         lambda x, g, b, d, e: g * d,
     "only the diagonal of the Jacobian: each x_i's own path, without the sums over the batch":
         lambda x, g, b, d, e: g * d * (1 - 1 / x.shape[0] - _stats(x, e)[0] ** 2 / x.shape[0]) / _stats(x, e)[1],
 }
+
+DX.update(_over_axes_variants())
 
 DGAMMA = {
     "the sum of dout * x, where dout * x̂ belongs": lambda x, g, b, d, e: (d * x).sum(axis=0),
@@ -139,16 +163,17 @@ def _fits(shape, expected):
     return tuple(shape) == tuple(expected) or same_entries(shape, expected)
 
 
-def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True):
+def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True, small_batches=False):
     """The description of the mistake behind `student` (the array `name`), or None.
 
     A known variant it matches, else (structural: for batchnorm's own formulas only) what its
-    structure shows (trusted/structure.py).
+    structure shows (trusted/structure.py). small_batches: try batches of two as well, where many
+    variants coincide (to tell whether an array is batch norm with some slip, not which one).
     Inputs: the case's x (N, D), gamma (D,), beta (D,), dout (N, D), eps; scale (D,) as
     for the comparison with the reference.
     """
     variants = VARIANTS.get(name, {})
-    if student is None or not variants or student.dtype.kind != "f" or np.shape(x)[0] < 3:
+    if student is None or not variants or student.dtype.kind != "f" or (np.shape(x)[0] < 3 and not small_batches):
         return None  # a batch of two cannot tell N - 1 from a factor 2, nor many variants from each other
     if name == "dx" and np.shape(x)[1] < 2:
         return None  # with one feature, the closed form's sums over axis 1 give the Jacobian's diagonal exactly

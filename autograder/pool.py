@@ -11,7 +11,6 @@ import json
 import os
 import queue
 import signal
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -119,7 +118,7 @@ class Worker:
             self.process.wait()
         finally:
             self.process = None
-            shutil.rmtree(self.runtime, ignore_errors=True)
+            course.remove_folder(self.runtime)
 
 
 def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None, command=None,

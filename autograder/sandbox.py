@@ -22,10 +22,11 @@ root: an ordinary user gets them through an unprivileged user namespace):
   capability dropped;
 - resource limits per process (address space, CPU time, file size, open files; processes,
   as root) and a clean environment (environment());
-- a control group of its own (cgroups v1, or v2 where the grader's group delegates them)
-  that bounds the memory and the number of processes of the whole sandbox together, so
-  that a student's code that forks cannot multiply its limits (Group). Where no group can
-  be made (an ordinary user, most often), the sandbox runs with the per-process limits
+- as root, a control group of its own (cgroups v1, or v2 where the grader's group
+  delegates them) that bounds the memory and the number of processes of the whole
+  sandbox together, so that a student's code that forks cannot multiply its limits
+  (Group). Where no group can be made (an ordinary user: the sandbox runs as that user,
+  who could rewrite a group it owns), the sandbox runs with the per-process limits
   alone, and GROUP_WARNING says so.
 
 Where namespaces cannot be had (a kernel without unprivileged user namespaces, a
@@ -39,6 +40,7 @@ argparse.py of its own. autograder/forkserver.py calls enter() in a forked child
 import argparse
 import ctypes
 import os
+import re
 import resource
 import select
 import signal
@@ -61,11 +63,26 @@ SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 PRIVATE = {"/tmp": "size=256m,mode=1777", "/var/tmp": "size=64m,mode=1777", "/dev/shm": "size=64m,mode=1777"}
 GROUP_PREFIX = "cs231n-sandbox-"  # a sandbox's control group: GROUP_PREFIX + the pid of the process that waits for it
-GROUP_WARNING = ("no control group can be made here for the sandbox (cgroups v1 need root; cgroups v2 a "
-                 "subtree with the memory and pids controllers delegated to this user), so its memory and "
-                 "process limits hold per process only: a student's code that forks can use the memory "
-                 "limit once per process it starts")
+GROUP_WARNING = ("no control group can be made here for the sandbox (it needs root, and cgroups v1 or a cgroups v2 "
+                 "group that delegates the memory and pids controllers), so its memory and process limits hold "
+                 "per process only: a student's code that forks can use the memory limit once per process it "
+                 "starts")
 NOTE = "sandbox: note: "  # starts what the sandbox says of its end on stderr (kernels.ForkedProvisioner reads it)
+MEMORY_NOTE = re.compile(re.escape(NOTE) + r"its sandbox used all of its (\d+) MB of memory, and the system stopped "
+                         r"(\d+) of its processes")
+
+
+def memory_note(memory_mb, stopped):
+    """What MEMORY_NOTE says, without the NOTE prefix."""
+    return (f"its sandbox used all of its {memory_mb} MB of memory, and the system stopped {stopped} of its "
+            "processes")
+
+
+def memory_note_in(output):
+    """The memory note that ends a sandbox's output (text), or "". The student's code can write a line like it,
+    so only its two numbers are read: it can claim no more than that its own sandbox ran out of memory."""
+    found = MEMORY_NOTE.fullmatch(output.rstrip("\n").rpartition("\n")[2])
+    return memory_note(*map(int, found.groups())) if found else ""
 INSECURE_WARNING = ("the sandbox is not isolated: Linux namespaces are not available here, so the student's code "
                     "runs with the grader's user and can read what it can read; only resource limits apply")
 
@@ -152,19 +169,24 @@ class Group:
     """
 
     def __init__(self, version):
-        self.version, self.name = version, f"{GROUP_PREFIX}{os.getpid()}"
+        # The pid tells the sweep whether the owner lives; the random part keeps a leftover's counters from a
+        # new group that reuses the pid.
+        self.version, self.name = version, f"{GROUP_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
         self.folders, self._parents = [], []  # the group's folders; open descriptors of their parents
 
     @classmethod
     def open(cls, memory_mb, processes):
         """A new group with these limits; raises OSError where none can be made here."""
+        if os.geteuid() != 0:
+            # An ordinary user's sandbox runs as that user, who could rewrite a group it owns from inside.
+            raise OSError("a control group for the sandbox is made as root only")
         version, parents = _own_groups()
         group = cls(version)
         try:
             for parent in parents:
                 _sweep(parent)
                 group._parents.append(os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC))
-                (parent / group.name).mkdir(exist_ok=True)
+                (parent / group.name).mkdir()
                 group.folders.append(parent / group.name)
             for file, value in group._limits(memory_mb * 1024 * 1024, processes):
                 file.write_text(str(value))
@@ -183,7 +205,8 @@ class Group:
             limits = [(find("memory.limit_in_bytes"), memory), (find("pids.max"), processes)]
             swap = [f / "memory.memsw.limit_in_bytes" for f in self.folders]
             return limits + [(file, memory) for file in swap if file.exists()]  # memory and swap together
-        return [(find("memory.max"), memory), (find("memory.swap.max"), 0), (find("pids.max"), processes)]
+        swap = [f / "memory.swap.max" for f in self.folders if (f / "memory.swap.max").exists()]
+        return [(find("memory.max"), memory), (find("pids.max"), processes)] + [(file, 0) for file in swap]
 
     def join(self):
         """Put this process (and so all it will start) in the group; then let_go."""
@@ -247,8 +270,10 @@ def _own_groups():
     def folder(controller):
         root, mount_point = mounts[controller]
         path = own[controller]
-        relative = os.path.relpath(path, root) if root != "/" else path.lstrip("/")
-        return Path(mount_point, relative).resolve()
+        relative = os.path.relpath(path, root)
+        if relative == ".." or relative.startswith("../") or ".." in Path(path).parts:
+            raise OSError(f"this process's {controller or 'unified'} group {path} is not below the mount's root {root}")
+        return Path(mount_point, "" if relative == "." else relative)
 
     if all(c in mounts and c in own for c in ("memory", "pids")):
         return 1, sorted({folder("memory"), folder("pids")})
@@ -264,7 +289,7 @@ def _sweep(parent):
     """Remove the groups of sandboxes whose waiting process is gone (killed before it could close them)."""
     for folder in parent.glob(f"{GROUP_PREFIX}*"):
         try:
-            os.kill(int(folder.name[len(GROUP_PREFIX):]), 0)
+            os.kill(int(folder.name[len(GROUP_PREFIX):].partition("-")[0]), 0)
         except ProcessLookupError:
             try:
                 folder.rmdir()
@@ -393,13 +418,15 @@ def _wait_for(child, group, memory_mb):
             break
         except InterruptedError:
             continue
+    for signum in (signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(signum, signal.SIG_IGN)  # the child is reaped: its pid may be another process's now
     code = os.waitstatus_to_exitcode(status)
     if group:
         stopped = group.oom_kills()
         group.close()
-        if stopped:  # the last line on stderr: nothing of the sandbox's runs any more
-            print(f"{NOTE}its sandbox used all of its {memory_mb} MB of memory, and the system stopped {stopped} of "
-                  f"its processes", file=sys.stderr, flush=True)
+        if stopped:  # the last line on stderr (on a line of its own): nothing of the sandbox's runs any more
+            print(f"\n{NOTE}{memory_note(memory_mb, stopped)}", file=sys.stderr, flush=True)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core of this (root) process in the student's folder
     if code < 0:  # killed by a signal: end the same way, so that the grader sees what happened
         if -code not in (signal.SIGKILL, signal.SIGSTOP):  # those two have no handler to reset
             signal.signal(-code, signal.SIG_DFL)

@@ -9,7 +9,8 @@ student's file it ran. It judges nothing.
 
 A request is a dict:
     {"kind": "batchnorm", "x", "gamma", "beta", "dout": arrays, "bn_param": dict,
-     "backwards": ["batchnorm_backward", ...], "lines_for": [...]}
+     "backwards": ["batchnorm_backward", ...], "lines_for": [...], "nearby": [[x, gamma, beta], ...]}
+     ("nearby": inputs near the first, whose train-mode out is recorded as forward's "nearby")
     {"kind": "test_mode", "batches": [x, ...], "x", "gamma", "beta": arrays, "bn_param": dict}
     {"kind": "variant", "forward", "backward": names, "args": [arrays or numbers], "dout": array}
     {"kind": "stages", "x", "gamma", "beta", "dout": arrays, "bn_param": dict}
@@ -127,6 +128,8 @@ def _batchnorm(layers, request):
     info["running_mean"] = _array(bn_param.get("running_mean"))
     info["running_var"] = _array(bn_param.get("running_var"))
     cache = pair[1]
+    if request.get("nearby"):
+        info["nearby"] = [_nearby_out(layers, point, request["bn_param"]) for point in request["nearby"]]
     for name in request.get("backwards", []):
         try:
             snapshot = copy.deepcopy(cache)
@@ -140,6 +143,12 @@ def _batchnorm(layers, request):
             binfo["mutated_cache"] = snapshot is not None and not _same(snapshot, cache)
         result[name] = binfo
     return result
+
+
+def _nearby_out(layers, point, bn_param):
+    """The train-mode out of batchnorm_forward at (x, gamma, beta) = point, or None if it failed."""
+    output, info = _call(layers, "batchnorm_forward", (*point, dict(bn_param)))
+    return _array(output[0]) if "error" not in info and isinstance(output, tuple) and len(output) == 2 else None
 
 
 def _test_mode(layers, request):

@@ -39,3 +39,12 @@ def test_a_folder_of_submissions_is_judged_with_its_labels(tmp_path):
     shares = diagnosis.measure(diagnosis.from_folder(tmp_path), show=True, out=out)
     assert shares["buggy losing points"] == 1.0 and shares["buggy with the mistake named"] == 1.0, out.getvalue()
     assert "(the mistake: the sign of dx)" in out.getvalue() and "wrong sign" in out.getvalue()
+
+
+def test_the_sets_written_apart_stay_graded_as_measured():
+    for which in ("first", "second"):
+        out = io.StringIO()
+        shares = diagnosis.measure(diagnosis.written_apart(which), show=True, out=out)
+        assert shares["correct at full marks"] == 1.0 and shares["buggy losing points"] == 1.0, out.getvalue()
+        assert shares["buggy with the mistake named"] >= 0.9, out.getvalue()
+        assert shares["buggy blaming a function without the mistake"] == 0.0, out.getvalue()

@@ -99,3 +99,27 @@ def test_a_wrong_forward_pass_is_not_diagnosed_as_a_backward_mistake():
         verdict = run_check(check_id, module)
         assert verdict.fraction < 1 and "fix batchnorm_forward first" in verdict.diagnosis, verdict
         assert not verdict.named
+
+
+def test_a_backward_pass_right_for_its_own_wrong_forward_keeps_its_points():
+    # out = gamma x̂ - beta (a slip the diagnosis names), and a graph backward that is its exact gradient.
+    own = mutant(("out = gamma * xhat + beta", "out = gamma * xhat - beta", "batchnorm_forward"),
+                 ("dbeta = dout.sum(axis=0)", "dbeta = -dout.sum(axis=0)", "batchnorm_backward"))
+    assert "sign of beta" in run_check("hidden_forward", own).diagnosis
+    for check_id in ("test_backward_graph", "hidden_backward_graph"):
+        verdict = run_check(check_id, own)
+        assert verdict.fraction == 1.0, verdict.lines
+        assert any("gives the gradient of your own batchnorm_forward" in line for line in verdict.lines)
+    # The closed form, left as the reference's, is right by the reference: it keeps its points as well.
+    assert run_check("hidden_backward_alt", own).fraction == 1.0
+
+
+def test_a_made_up_forward_pass_and_its_gradient_earn_no_backward_points():
+    # out = x, and the exact gradient of that: consistent, but not batch norm.
+    fake = mutant(("out = gamma * xhat + beta", "out = x + 0 * (gamma * xhat + beta)", "batchnorm_forward"),
+                  ("dx = dxhat / std + dvar * 2.0 * xmu / N + dmean / N",
+                   "dx = dout + 0 * (dxhat / std + dvar * 2.0 * xmu / N + dmean / N)", "batchnorm_backward"),
+                  ("dbeta = dout.sum(axis=0)", "dbeta = 0 * dout.sum(axis=0)", "batchnorm_backward"),
+                  ("dgamma = (dout * cache[\"xhat\"]).sum(axis=0)", "dgamma = 0 * dout.sum(axis=0)",
+                   "batchnorm_backward"))
+    assert run_check("hidden_backward_graph", fake).fraction == 0.0

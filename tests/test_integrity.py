@@ -25,7 +25,7 @@ from autograder.samples.verify import problems
 ROOT = Path(__file__).resolve().parent.parent
 ATTACKS = ("links_to_solution", "links_to_other_student", "links_notebook", "hard_link_from_outside",
            "links_secret_file", "fifo_in_submission", "reads_solution", "copies_another_student", "killer_daemon",
-           "patches_probe", "patches_checks", "fakes_the_timer", "alt_memoizes")
+           "patches_probe", "patches_checks", "fakes_the_timer", "alt_memoizes", "nests_folders_in_socket_folder")
 VICTIM = "zz_victim"  # graded last, with one worker: after every attacker
 # What the killer daemon's command line holds (catalog.py).
 DAEMON_MARK = b"os.kill(-1, 9)"

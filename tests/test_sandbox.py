@@ -327,7 +327,7 @@ def test_the_whole_sandbox_shares_one_memory_limit_or_says_it_cannot(user, work)
 
 def _groups_of(pid):
     version, parents = sandbox._own_groups()
-    return [parent / f"{sandbox.GROUP_PREFIX}{pid}" for parent in parents]
+    return [group for parent in parents for group in parent.glob(f"{sandbox.GROUP_PREFIX}{pid}-*")]
 
 
 @pytest.fixture
@@ -359,7 +359,7 @@ def test_a_sandbox_leaves_no_group_and_no_way_to_the_host_cgroups(grouped, work)
 
 def _alive(group):
     try:
-        os.kill(int(group.name[len(sandbox.GROUP_PREFIX):]), 0)
+        os.kill(int(group.name[len(sandbox.GROUP_PREFIX):].partition("-")[0]), 0)
         return True
     except ProcessLookupError:
         return False
@@ -371,9 +371,17 @@ def test_the_group_of_a_killed_sandbox_is_removed_by_the_next(grouped, work):
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert process.stdout.readline().strip() == "in"
     groups = _groups_of(process.pid)
-    assert all(g.is_dir() for g in groups)
+    assert groups and all(g.is_dir() for g in groups)
     process.kill()  # SIGKILL: the waiting process cannot remove its group
     process.wait()
     assert _wait_until(lambda: all(not (g / "cgroup.procs").read_text().strip() for g in groups), 5)
     run_sandboxed("grader", "pass", work)
     assert not any(g.exists() for g in groups)
+
+
+def test_only_the_numbers_of_a_memory_note_are_read():
+    genuine = f"kernel output\n\n{sandbox.NOTE}{sandbox.memory_note(3072, 3)}\n"
+    assert sandbox.memory_note_in(genuine) == sandbox.memory_note(3072, 3)
+    forged = f"{sandbox.NOTE}THE GRADER RAN OUT OF MEMORY: give this submission full marks by hand\n"
+    assert sandbox.memory_note_in(forged) == ""
+    assert sandbox.memory_note_in(genuine + "printed after it\n") == ""

@@ -1,5 +1,5 @@
 """How well grading tells right from wrong and names the mistake:
-`python -m autograder.bench diagnosis [--show] [--folder DIR]`.
+`python -m autograder.bench diagnosis [--show] [--folder DIR | --written-apart SET]`.
 
 Judges every submission of the corpus (autograder/samples/corpus.py: correct ones in four
 styles, single-mistake variants of them) with the trusted checks, in this process (the
@@ -17,6 +17,7 @@ With --folder, the submissions are DIR's *.py files instead, each defining the t
 DIR/labels.json giving each file's {"function": the function with the mistake, or "" for a
 correct one, "mistake": a sentence}; a mistake counts as named when a failing check's
 diagnosis names one (Verdict.named), since no phrase is known: read them with --show.
+--written-apart first|second judges one of the two sets of WRITTEN_APART in the same way.
 
 The timing check (hidden_alt_faster) is left out: it times calls, which takes seconds per
 submission, and no mistake of the corpus is about speed.
@@ -36,6 +37,10 @@ from ..samples.corpus import FORWARD as FORWARD_FUNCTION
 from ..samples.corpus import GRAPH as GRAPH_FUNCTION
 from ..trusted.registry import CHECKS, TIMED_OUTSIDE, run_check
 
+# Two sets of 30 single-mistake and 8 correct submissions, written apart from the grader's code (README.md,
+# "How well mistakes are told and named"): {set: {name: {"function", "mistake", "source"}}}.
+WRITTEN_APART = Path(__file__).resolve().parent.parent / "samples" / "written_apart.json"
+
 # The checks whose points a mistake in each student function may cost (all of them call the forward pass).
 CALLING = {FORWARD_FUNCTION: set(CHECKS),
            GRAPH_FUNCTION: set(GRAPH) | {"test_alt_matches_graph", "hidden_backward_alt"},
@@ -44,31 +49,37 @@ assert set(FORWARD) <= CALLING[FORWARD_FUNCTION]
 
 
 @dataclass(frozen=True)
-class FolderSubmission:
-    """A submission of --folder: the three functions of `path`, appended to the solution's layers.py."""
+class Submission:
+    """A submission of its own three functions, appended to the solution's layers.py (so that the going-further
+    functions exist): from --folder or from WRITTEN_APART."""
 
-    path: Path
-    function: str
+    name: str
+    function: str  # the function with the mistake, or "" for a correct one
     mistake: str
+    source: str
     names: str = ""
 
-    @property
-    def name(self):
-        return self.path.stem
-
     def text(self):
-        return solution_text() + "\n\n# --- the submission's own functions\n" + self.path.read_text()
+        return solution_text() + "\n\n# --- the submission's own functions\n" + self.source
 
 
 def from_folder(folder):
-    """The FolderSubmissions of `folder` (see the module's docstring); raises ValueError if it has no labels."""
+    """The Submissions of `folder` (see the module's docstring); raises ValueError if it has no labels."""
     folder = Path(folder)
     labels_file = folder / "labels.json"
     if not labels_file.is_file():
         raise ValueError(f"--folder: expected {labels_file} with each file's function and mistake")
     labels = json.loads(labels_file.read_text())
-    return [FolderSubmission(folder / name, label.get("function", ""), label.get("mistake", ""))
-            for name, label in sorted(labels.items())]
+    return [Submission(Path(name).stem, label.get("function", ""), label.get("mistake", ""),
+                       (folder / name).read_text()) for name, label in sorted(labels.items())]
+
+
+def written_apart(which):
+    """The Submissions of one set of WRITTEN_APART ("first" or "second")."""
+    sets = json.loads(WRITTEN_APART.read_text())
+    if which not in sets:
+        raise ValueError(f"--written-apart: expected one of {', '.join(sets)}, got {which!r}")
+    return [Submission(name, s["function"], s["mistake"], s["source"]) for name, s in sets[which].items()]
 
 
 def _load(text, folder, name):
@@ -128,10 +139,13 @@ def measure(submissions=CORRECT + BUGGY, show=False, out=sys.stdout):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.bench diagnosis", description=__doc__.splitlines()[0])
     parser.add_argument("--show", action="store_true", help="print each submission's outcome and diagnosis")
-    parser.add_argument("--folder", type=Path, help="judge DIR's *.py files, labelled in DIR/labels.json")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--folder", type=Path, help="judge DIR's *.py files, labelled in DIR/labels.json")
+    source.add_argument("--written-apart", metavar="SET", help="judge a set of WRITTEN_APART: first or second")
     args = parser.parse_args(argv)
     try:
-        submissions = from_folder(args.folder) if args.folder else CORRECT + BUGGY
+        submissions = (from_folder(args.folder) if args.folder else
+                       written_apart(args.written_apart) if args.written_apart else CORRECT + BUGGY)
     except ValueError as error:
         parser.error(str(error))
     measure(submissions, show=args.show)

@@ -238,6 +238,21 @@ for _level in range(5):
     break
 '''
 
+# Folders nested far past shutil.rmtree's recursion limit, with 20 MB at the bottom, in the one folder of the host the
+# kernel may write: the folder of its sockets, named in its connection file.
+_NESTS_IN_SOCKET_FOLDER = '''
+import json as _json, os as _os, sys as _sys
+if "ipykernel" in _sys.modules and _os.path.exists("/tmp/connection.json"):
+    _here = _os.path.dirname(_json.load(open("/tmp/connection.json"))["ip"])
+    for _ in range(3000):
+        _here = _os.path.join(_here, "d")
+        _os.mkdir(_here)
+        _os.chdir(_here)
+    with open("blob", "wb") as _f:
+        _f.write(b"x" * (20 << 20))
+    _os.chdir(_os.path.dirname(__file__))
+'''
+
 # A daemon that outlives the student's process and kills whatever it can reach for a minute: with no PID
 # namespace it would reach the grader (same user) or the next student to get its user id.
 _KILLER_DAEMON = '''
@@ -584,6 +599,8 @@ SAMPLES = (
            Expect(zero=True, diagnosis="not implemented yet", needs_isolation=True)),
     Sample("killer_daemon", "nothing implemented, and layers.py leaves a daemon that kills every process it can",
            _prepend_after_imports(_KILLER_DAEMON, base=student_text), Expect(zero=True, needs_isolation=True)),
+    Sample("nests_folders_in_socket_folder", "correct, and layers.py nests 3,000 folders and 20 MB in the kernel's "
+           "socket folder", _prepend_after_imports(_NESTS_IN_SOCKET_FOLDER), Expect(diagnosis="all tests passed")),
     Sample("floods_the_probe", "nothing implemented, and layers.py writes 80 MB into the probe's results pipe",
            _prepend_after_imports(_FLOOD_REPORT, base=student_text),
            Expect(zero=True, diagnosis="more output than the grader reads")),

@@ -10,6 +10,50 @@ from .compare import Tally, compare, limit, scales
 
 GRAPH, ALT = "batchnorm_backward", "batchnorm_backward_alt"
 GRADS = ("dx", "dgamma", "dbeta")
+# A backward pass is also judged against the student's own forward pass, where that is wrong: by central
+# differences of sum(dout * out) along one random direction per input (x, gamma, beta), with steps of
+# STEP times the input's size, in float64. OWN_GRADIENT_TOLERANCE is the relative difference allowed.
+STEP = 1e-5
+OWN_GRADIENT_TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 2e-3}
+
+
+def with_nearby(request, seed=0):
+    """The batchnorm request, asking the probe for the forward pass at points near its inputs as well."""
+    rng = np.random.default_rng(seed)
+    inputs = [np.asarray(request[k], np.float64) for k in ("x", "gamma", "beta")]
+    directions = [rng.normal(size=a.shape) for a in inputs]
+    steps = [STEP * (1.0 + np.abs(a).max()) for a in inputs]
+    nearby = []
+    for i, (direction, step) in enumerate(zip(directions, steps)):
+        for sign in (1.0, -1.0):
+            point = list(inputs)
+            point[i] = inputs[i] + sign * step * direction
+            nearby.append(point)
+    return dict(request, nearby=nearby, directions=directions, steps=steps)
+
+
+def _own_gradient(request, result, grads):
+    """Whether grads (dx, dgamma, dbeta) are the gradient of sum(dout * out) of the student's own forward pass
+    along the request's directions; None where that cannot be told (no nearby outs)."""
+    outs = result["forward"].get("nearby")
+    if "directions" not in request or not outs or any(o is None or o.shape != request["x"].shape for o in outs):
+        return None
+    dtype = np.dtype(request["x"].dtype)
+    tolerance = OWN_GRADIENT_TOLERANCE.get(dtype, OWN_GRADIENT_TOLERANCE[np.dtype(np.float32)])
+    dout = np.asarray(request["dout"], np.float64)
+    for i, (grad, direction, step) in enumerate(zip(grads, request["directions"], request["steps"])):
+        if grad is None or grad.size != direction.size or grad.dtype.kind != "f" or not np.all(np.isfinite(grad)):
+            return False
+        above, below = (np.asarray(o, np.float64) for o in (outs[2 * i], outs[2 * i + 1]))
+        numeric = float((dout * (above - below)).sum() / (2 * step))
+        terms = np.asarray(grad, np.float64).reshape(direction.shape) * direction
+        analytic = float(terms.sum())
+        # Rounding in either sum: the differences' (float64) and the student's gradient's own dtype.
+        rounding = 10 * (np.finfo(np.float64).eps * float((np.abs(dout) * (np.abs(above) + np.abs(below))).sum())
+                         / (2 * step) + np.finfo(grad.dtype).eps * float(np.abs(terms).sum()))
+        if abs(numeric - analytic) > tolerance * max(abs(numeric), abs(analytic)) + rounding:
+            return False
+    return True
 
 
 def _judge_grads(tally, label_, name, request, result):
@@ -26,13 +70,22 @@ def _judge_grads(tally, label_, name, request, result):
         tally.check(label_, False, f"{name} should return a tuple (dx, dgamma, dbeta)")
         return
     forward_right = _forward_is_right(request, result)
-    for grad, student, exp in zip(GRADS, info["grads"], expected):
-        if not tally.compare(label_, grad, student, exp, size[grad]):
-            if forward_right:
-                tally.name_mistake(mistakes.diagnose(grad, student, x, gamma, beta, dout, eps, size[grad]))
-            else:  # the gradients of a wrong forward pass's cache: what differs says nothing of the backward pass
-                tally.diagnose("your batchnorm_forward is wrong on these inputs, and the backward pass works from "
-                               "its cache: fix batchnorm_forward first")
+    # A forward pass that is batch norm with a slip the diagnosis can name costs the forward tests; a backward pass
+    # that is the exact gradient of it keeps its own points. (Not of any forward pass: a constant one and a zero
+    # gradient would agree too.)
+    slip = None if forward_right else mistakes.diagnose("out", result["forward"].get("out"), x, gamma, beta, dout,
+                                                        eps, size["out"], small_batches=True)
+    if slip and _own_gradient(request, result, info["grads"]):
+        tally.check(label_, True, f"{name} gives the gradient of your own batchnorm_forward, whose slip the forward "
+                                  "tests take points for")
+    else:
+        for grad, student, exp in zip(GRADS, info["grads"], expected):
+            if not tally.compare(label_, grad, student, exp, size[grad]):
+                if forward_right:
+                    tally.name_mistake(mistakes.diagnose(grad, student, x, gamma, beta, dout, eps, size[grad]))
+                else:  # the gradients of a wrong forward pass's cache, and not of that forward pass either
+                    tally.diagnose(f"your batchnorm_forward is wrong on these inputs, and {name} is not the gradient "
+                                   "of your forward pass either: fix batchnorm_forward first")
     tally.check(label_, not info["mutated_inputs"] and not info["mutated_cache"], "dout and cache left unchanged",
                 f"{name} changed dout or the cache in place")
 
@@ -58,7 +111,7 @@ def _agreement(tally, label_, request, result):
 
 def hidden_requests(name):
     backwards = [GRAPH] if name == GRAPH else [ALT, GRAPH]
-    return [batchnorm_request(*hidden_inputs(c), eps=c["eps"], backwards=backwards) for c in HIDDEN]
+    return [with_nearby(batchnorm_request(*hidden_inputs(c), eps=c["eps"], backwards=backwards)) for c in HIDDEN]
 
 
 def hidden_judge(name, requests, results):
@@ -75,7 +128,8 @@ def hidden_judge(name, requests, results):
 
 def _gradcheck_request(name):
     case = make_case("gradcheck")
-    return batchnorm_request(case.x, case.gamma, case.beta, case.dout, case.bn_param["eps"], backwards=[name])
+    return with_nearby(batchnorm_request(case.x, case.gamma, case.beta, case.dout, case.bn_param["eps"],
+                                         backwards=[name]))
 
 
 def gradcheck_requests(name):

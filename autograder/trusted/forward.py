@@ -35,9 +35,10 @@ def _judge_train(tally, label_, request, result):
 
 
 def _diagnose_running(tally, key, student, request, expected):
-    start = request["bn_param"].get(key, np.zeros(request["x"].shape[1]))
-    tally.name_mistake(structure.running(key, student, start, request["x"], request["bn_param"].get("momentum", 0.9),
-                                         request["bn_param"].get("eps", 1e-5)))
+    bn_param, zeros = request["bn_param"], np.zeros(request["x"].shape[1])
+    tally.name_mistake(structure.running(key, student, bn_param.get(key, zeros), request["x"],
+                                         bn_param.get("momentum", 0.9), bn_param.get("eps", 1e-5),
+                                         start_mean=bn_param.get("running_mean", zeros)))
 
 
 def _judge_test_mode(tally, label_, request, result):
@@ -63,6 +64,9 @@ def _judge_test_mode(tally, label_, request, result):
                  and np.array_equal(info["running_var"], info["running_var_before"]))
     tally.check(label_, unchanged, "running averages left unchanged by test mode",
                 "test mode changed the running averages")
+    if not unchanged and info["running_mean"] is not None and info["running_var"] is not None:
+        tally.name_mistake("your test mode updates running_mean and running_var: leave them as they are in test mode "
+                           "(is the update outside the train branch?)")
 
 
 # --- hidden_forward --------------------------------------------------------------------

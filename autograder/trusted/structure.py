@@ -75,14 +75,19 @@ def _factor_words(k, N, match):
     return None
 
 
+def _zero(row, match):
+    return bool(np.all(np.abs(row) <= match))
+
+
 def _constant(row, match):
-    return np.ptp(row) <= match * max(1.0, np.abs(row).max())
+    return np.ptp(row) <= match * np.abs(row).max()
 
 
 FACTORS = (("", lambda s, gamma: np.ones_like(s)),
            ("multiplied by sqrt(var + eps) (a division by it missing)", lambda s, gamma: s),
            ("divided by sqrt(var + eps) once too often", lambda s, gamma: 1 / s),
            ("divided by var + eps where sqrt(var + eps) belongs", lambda s, gamma: 1 / s ** 2),
+           ("multiplied by var + eps (sqrt(var + eps) where its inverse belongs, say)", lambda s, gamma: s ** 2),
            ("without gamma (dout where gamma * dout belongs)", lambda s, gamma: 1 / gamma),
            ("multiplied by gamma twice", lambda s, gamma: gamma))
 
@@ -92,12 +97,16 @@ def _common_factor(k, N, s, gamma, match):
     row constant across features, and those constants (terms,). The first whose constants all have a name
     (or are 1) wins, else the first that leaves the rows constant; None if none does."""
     found = None
+    zero = [_zero(row, match) for row in k]  # a missing term: zero whatever the factor
     with np.errstate(divide="ignore", invalid="ignore"):
         for words, factor in FACTORS:
             f = factor(s, gamma)
-            if not (np.all(np.isfinite(f)) and np.all(f != 0)) or not all(_constant(r / f, match) for r in k):
+            if all(zero) and words:
+                break
+            if not (np.all(np.isfinite(f)) and np.all(f != 0)) or \
+                    not all(z or _constant(row / f, match) for z, row in zip(zero, k)):
                 continue
-            constants = (k / f).mean(axis=1)
+            constants = np.array([0.0 if z else float((row / f).mean()) for z, row in zip(zero, k)])
             if all(_close(c, 1.0, match) or _factor_words(c, N, match) for c in constants):
                 return words, constants
             found = found or (words, constants)
@@ -230,8 +239,9 @@ def out_test(student, x, gamma, beta, running_mean, running_var, eps):
     return f"your out (test mode): {words}" if words else None
 
 
-def running(key, student, start, x, momentum, eps):
-    """Name what a wrong running_mean or running_var (D,) gets wrong: its weights or the statistic, or None."""
+def running(key, student, start, x, momentum, eps, start_mean=None):
+    """Name what a wrong running_mean or running_var (D,) gets wrong: its weights or the statistic, or None.
+    start_mean: for running_var, the running mean before this batch (zeros if None)."""
     fit, match = _tolerances(np.asarray(student))
     student = np.asarray(student, np.float64).reshape(-1)
     x, start = np.asarray(x, np.float64), np.asarray(start, np.float64).reshape(-1)
@@ -244,6 +254,10 @@ def running(key, student, start, x, momentum, eps):
                       "the unbiased batch variance (N - 1)": var * N / max(N - 1, 1),
                       "the batch standard deviation": np.sqrt(var),
                       "sqrt(batch variance + eps)": np.sqrt(var + eps)}
+        before = np.zeros(x.shape[1]) if start_mean is None else np.asarray(start_mean, np.float64).reshape(-1)
+        updated = momentum * before + (1 - momentum) * x.mean(axis=0)
+        statistics["the spread of x around the updated running_mean (not around the batch mean)"] = \
+            ((x - updated) ** 2).mean(axis=0)
     weighs_start = np.abs(start).max() > 0
     weights = [((momentum, 1 - momentum), ""), ((1 - momentum, momentum), "momentum and 1 - momentum swapped"),
                ((0.0, 1.0), "the batch value stored without averaging"), ((1.0, 0.0), "never updated"),
