@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from . import course, intake, pool, sandbox
 from .budget import BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT
+from .nbgrader_cells import graded_cells
 from .preprocessors import EXECUTION_KEY, KERNEL_KEY, VERDICTS_FILE
 from .release import ASSIGNMENT
 
@@ -83,16 +84,7 @@ def _add_students(db_url, students):
 
 def _source_tests(out):
     """[(grade_id, points, kind)] of every graded cell of the source notebook, in order."""
-    import nbformat
-
-    nb = nbformat.read(out / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", as_version=4)
-    tests = []
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            kind = "manual" if meta.get("solution") else "auto"
-            tests.append((meta["grade_id"], float(meta.get("points", 0)), kind))
-    return tests
+    return graded_cells(out / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
 
 
 def _outcome(out, student, error, gradebook, tests, refused=(), repaired=()):

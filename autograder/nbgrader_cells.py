@@ -17,6 +17,11 @@ against the notebook the students were given (the release):
   OverwriteCells.add_missing_cells fails when that cell is a locked markdown cell.)
 Returns one sentence for each repair (for the student's report). The notebook
 has passed notebook_limits, so it is JSON with a list of cells.
+
+    graded_cells(source_notebook_path)
+
+is the one reader of which cells are graded and how (for the grades, the self-check
+and the test that keeps the notebook and the trusted checks in step).
 """
 import copy
 import json
@@ -97,3 +102,15 @@ def repair(path, release_path):
             json.dump(nb, f, indent=1, ensure_ascii=False)
             f.write("\n")
     return sentences
+
+
+def graded_cells(path):
+    """[(grade_id, points, "auto" or "manual")] of every graded cell of the notebook at `path`, in order: a graded
+    cell is graded by hand when it is also a solution cell (an answer), else by its tests."""
+    cells = json.loads(open(path, encoding="utf-8").read())["cells"]
+    found = []
+    for cell in cells:
+        meta = _nbgrader(cell) or {}
+        if meta.get("grade"):
+            found.append((meta["grade_id"], float(meta.get("points", 0)), "manual" if meta.get("solution") else "auto"))
+    return found

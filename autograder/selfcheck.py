@@ -8,25 +8,16 @@ and, where points are lost, the likely mistake.
 import sys
 from pathlib import Path
 
-import nbformat
-
+from .nbgrader_cells import graded_cells
 from .release import NOTEBOOK, ROOT, SOURCE
-from .trusted import CHECKS
 from .trusted.probe_runner import run_trusted_checks
 
 
 def test_points():
     """{grade_id: points} of the automatically graded cells, and the points graded by hand."""
-    nb = nbformat.read(ROOT / SOURCE / NOTEBOOK, as_version=4)
-    auto, manual = {}, 0.0
-    for cell in nb.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            if meta["grade_id"] in CHECKS:
-                auto[meta["grade_id"]] = float(meta["points"])
-            else:
-                manual += float(meta["points"])
-    return auto, manual
+    cells = graded_cells(ROOT / SOURCE / NOTEBOOK)
+    return ({grade_id: points for grade_id, points, kind in cells if kind == "auto"},
+            sum(points for _, points, kind in cells if kind == "manual"))
 
 
 def check(folder, stream=sys.stdout):

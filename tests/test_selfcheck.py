@@ -73,3 +73,14 @@ def test_folder_names_that_are_no_student_id_get_an_escaped_row(tmp_path):
         rows = {row["student_id"]: row for row in csv.DictReader(f)}
     assert sorted(rows) == ["bad\\udcffname", "new\\nline", "x" * 250]
     assert all(row["score"] == "0" and "not a usable student id" in row["diagnosis"] for row in rows.values())
+
+
+def test_the_notebooks_graded_cells_and_the_trusted_checks_name_the_same_tests():
+    from autograder.nbgrader_cells import graded_cells
+    from autograder.release import NOTEBOOK, ROOT, SOURCE
+    from autograder.trusted import CHECKS
+
+    cells = graded_cells(ROOT / SOURCE / NOTEBOOK)
+    auto = [grade_id for grade_id, _, kind in cells if kind == "auto"]
+    assert sorted(auto) == sorted(CHECKS), "a graded test cell without a trusted check, or a check without its cell"
+    assert all(grade_id.startswith("answer_") for grade_id, _, kind in cells if kind == "manual")

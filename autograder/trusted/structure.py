@@ -18,6 +18,7 @@ right formula is made of, and the piece whose coefficient is off is named:
 - out in test mode: out = p·x + q per feature, from the running averages.
 - the running averages: a·running + b·statistic, a = momentum, b = 1 - momentum,
   and which statistic of the batch was averaged.
+- dgamma and dbeta: the right ones times a per-feature factor (sqrt(var + eps), gamma, ...).
 
 Each function returns a sentence, or None where the array is not explained this way
 (the comparison's own message then stands). All inputs are float64-convertible arrays:
