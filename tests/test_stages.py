@@ -54,3 +54,14 @@ def test_backward_stages_reports_only_the_stages_it_finds():
 
     stages = backward_stages(backward, 1, None)
     assert stages == {"dxhat": 2, "dvar": 3, "dx": 2, "dgamma": "dg", "dbeta": "db"}
+
+
+def test_a_stage_in_the_transposed_layout_or_with_keepdims_is_compared_as_the_reference_shape():
+    import numpy as np
+
+    from cs231n_style.stages import as_stage
+
+    value = np.arange(20.0).reshape(4, 5)
+    assert np.array_equal(as_stage(value.T, (4, 5)), value)  # a graph written with the batch along the columns
+    assert as_stage(np.ones((1, 5)), (5,)).shape == (5,)
+    assert as_stage(np.ones((3, 5)), (5,)).shape == (3, 5)  # another size: left to fail its check

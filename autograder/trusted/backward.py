@@ -2,6 +2,7 @@
 import numpy as np
 
 from cs231n_style.data import make_case, random_case
+from cs231n_style.stages import as_stage
 
 from .. import mistakes
 from .. import reference as ref
@@ -202,8 +203,8 @@ def stages_judge(requests, results):
     for stage in ("dxhat", "dvar", "dmean"):
         if stage in found:  # a stage the student did not name is not checked, as in the notebook
             student = found[stage]
-            if student is not None and student.size == expected[stage].size:
-                student = student.reshape(expected[stage].shape)
+            if student is not None:
+                student = as_stage(student, expected[stage].shape)
             tally.compare(label_, stage, student, expected[stage], np.abs(expected[stage]).max() + 1e-300)
     for grad in GRADS:
         if not tally.compare(label_, grad, found.get(grad), expected[grad], size[grad]):

@@ -90,7 +90,7 @@ FACTORS = (("", lambda s, gamma: np.ones_like(s)),
            ("divided by var + eps where sqrt(var + eps) belongs", lambda s, gamma: 1 / s ** 2),
            ("multiplied by var + eps (sqrt(var + eps) where its inverse belongs, say)", lambda s, gamma: s ** 2),
            ("without gamma (dout where gamma * dout belongs)", lambda s, gamma: 1 / gamma),
-           ("multiplied by gamma twice", lambda s, gamma: gamma))
+           ("multiplied by gamma once more than it should be", lambda s, gamma: gamma))
 
 
 def _common_factor(k, N, s, gamma, match):

@@ -7,7 +7,7 @@ import numpy as np
 from ..data import make_case, random_case
 from ..gradient_check import (check_gradient, eval_numerical_gradient, eval_numerical_gradient_array, same_entries,
                               scaled_error)
-from ..stages import STAGE_NAMES, backward_stages
+from ..stages import STAGE_NAMES, as_stage, backward_stages
 from ..tracing import LOOP_SIZES, CallRecorder, loops_over_batch, same
 from .report import (CheckFailed, call_student, note, passed, report_gradient_checks, running_student_code,
                      student_function, unpack)
@@ -125,9 +125,7 @@ def check_backward_stages(layers):
         if name not in stages:
             note(f"{name}: no variable of that name in batchnorm_backward — name it so to have this stage checked")
             continue
-        value = np.asarray(stages[name], dtype=np.float64)
-        if value.size == expected[name].size:
-            value = value.reshape(expected[name].shape)  # (1, D) and (D,) are both fine
+        value = as_stage(np.asarray(stages[name], dtype=np.float64), expected[name].shape)
         check = check_gradient(name, value, expected[name], STAGE_TOL)
         print(("✓ " if check.ok else "✗ ") + str(check))
         if not check.ok and first_wrong is None:
