@@ -8,7 +8,8 @@ from the mistakes in published notes (the sign of beta, x for x̂ in dgamma,
 sqrt(std + eps)).
 
 Each variant is a function of (x, gamma, beta, dout, eps), all float64, returning
-the array it would produce.
+the array it would produce, or a list of arrays: the ways of writing the slip that
+give different numbers.
 """
 import numpy as np
 
@@ -42,6 +43,45 @@ def _dx_sigma_eps(x, gamma, dout, eps, root=False):
     scaled = np.divide(xmu, spread, out=np.zeros_like(xmu), where=spread > 0)
     core = g - g.mean(axis=0) - scaled * (g * xmu).mean(axis=0)
     return core / (np.sqrt(std + eps) if root else (std + eps))
+
+
+def _graph(x, gamma, dout, eps, var_axis=0, mean_axis=0, through_dx1=True, dvar_power=None, direct_eps=None,
+           power_inside=True):
+    """The nine-step graph version, with its sums of dvar and dmean over the given axes (keepdims), dvar's
+    (var + eps)^-3/2 replaced by dvar_power(var, eps), eps in the direct path's 1/sqrt(var + eps) replaced by
+    direct_eps. through_dx1: dmean as -Σ(dx̂/s + 2·dvar·(x - μ)/N) (the staged graph), else as Σ(-dx̂/s) +
+    dvar·mean(-2(x - μ)) (the three-line form). power_inside: dvar's power inside its sum, else after it (the
+    same when the sum is over the batch)."""
+    N = x.shape[0]
+    mu = x.mean(axis=0)
+    xmu = x - mu
+    var = (xmu ** 2).mean(axis=0)
+    s = np.sqrt(var + eps)
+    inverse = 1 / np.sqrt(var + (eps if direct_eps is None else direct_eps))
+    dxhat = dout * gamma
+    power = (var + eps) ** -1.5 if dvar_power is None else dvar_power(var, eps)
+    if power_inside:
+        dvar = (dxhat * xmu * -0.5 * power).sum(axis=var_axis, keepdims=True)
+    else:
+        dvar = (dxhat * xmu).sum(axis=var_axis, keepdims=True) * -0.5 * power
+    dx1 = dxhat * inverse + dvar * 2 * xmu / N
+    if through_dx1:
+        dmean = -dx1.sum(axis=mean_axis, keepdims=True)
+    else:
+        dmean = (-dxhat / s).sum(axis=mean_axis, keepdims=True) + dvar * (-2 * xmu).mean(axis=mean_axis,
+                                                                                         keepdims=True)
+    return dx1 + dmean / N
+
+
+def _graph_axes_variants():
+    """The graph version with dvar or dmean summed over each row (axis=1): both ways of writing dmean."""
+    found = {}
+    for var_axis, mean_axis, words in ((1, 0, "dvar"), (0, 1, "dmean"), (1, 1, "dvar and dmean")):
+        found[f"{words} summed over each row (axis=1) instead of over the batch (axis=0), in the graph version"] = (
+            lambda x, g, b, d, e, v=var_axis, m=mean_axis:
+            [_graph(x, g, d, e, v, m, through_dx1=through, power_inside=inside)
+             for through in (True, False) for inside in (True, False)])
+    return found
 
 
 _AXES = {0: "each feature (axis=0)", 1: "each row (axis=1)", None: "all entries (no axis)"}
@@ -121,15 +161,32 @@ DX = {
         lambda x, g, b, d, e: g * d,
     "only the diagonal of the Jacobian: each x_i's own path, without the sums over the batch":
         lambda x, g, b, d, e: g * d * (1 - 1 / x.shape[0] - _stats(x, e)[0] ** 2 / x.shape[0]) / _stats(x, e)[1],
+    "the variance term's sum of dout·x̂ (dgamma) replaced by the sum of dout (dbeta)":
+        lambda x, g, b, d, e: (g * d - (g * d).mean(axis=0) - _stats(x, e)[0] * (g * d).mean(axis=0)) / _stats(x, e)[1],
+    "dgamma and dbeta swapped inside the closed form (Σdout·x̂ where Σdout belongs and the reverse)":
+        lambda x, g, b, d, e: (g * d - g * (d * _stats(x, e)[0]).mean(axis=0)
+                               - _stats(x, e)[0] * (g * d).mean(axis=0)) / _stats(x, e)[1],
+    "dx̂ = dout · x̂ (x̂ where gamma belongs)":
+        lambda x, g, b, d, e: _dx(x, _stats(x, e)[0], d, e),
+    "std ** -1.5 in dvar where (var + eps) ** -1.5 belongs":
+        lambda x, g, b, d, e: _graph(x, g, d, e, dvar_power=lambda v, e_: (v + e_) ** -0.75),
+    "eps left out of dvar's (var + eps) ** -1.5 (var ** -1.5)":
+        lambda x, g, b, d, e: _graph(x, g, d, e, dvar_power=lambda v, e_: v ** -1.5),
+    "eps left out of the 1/sqrt(var + eps) of the direct path (dx̂ / sqrt(var))":
+        lambda x, g, b, d, e: [_graph(x, g, d, e, direct_eps=0.0, through_dx1=through) for through in (True, False)],
 }
 
 DX.update(_over_axes_variants())
+DX.update(_graph_axes_variants())
 
 DGAMMA = {
     "the sum of dout * x, where dout * x̂ belongs": lambda x, g, b, d, e: (d * x).sum(axis=0),
     "dbeta's value: dgamma and dbeta swapped (in the return, say)": lambda x, g, b, d, e: d.sum(axis=0),
     "the mean of dout * x̂ instead of its sum": lambda x, g, b, d, e: (d * _stats(x, e)[0]).mean(axis=0),
     "the sum over each row (axis=1) instead of each feature": lambda x, g, b, d, e: (d * _stats(x, e)[0]).sum(axis=1),
+    "the sum over all entries, one number (np.sum without axis=0)": lambda x, g, b, d, e: (d * _stats(x, e)[0]).sum(),
+    "the matrix x̂ᵀ·dout (D x D): its diagonal, the sum of dout * x̂ over the batch, is dgamma":
+        lambda x, g, b, d, e: [_stats(x, e)[0].T @ d, d.T @ _stats(x, e)[0]],
 }
 
 DBETA = {
@@ -137,6 +194,7 @@ DBETA = {
     "dgamma's value: dgamma and dbeta swapped (in the return, say)":
         lambda x, g, b, d, e: (d * _stats(x, e)[0]).sum(axis=0),
     "the sum over each row (axis=1) instead of each feature": lambda x, g, b, d, e: d.sum(axis=1),
+    "the sum over all entries, one number (np.sum without axis=0)": lambda x, g, b, d, e: d.sum(),
 }
 
 OUT = {
@@ -154,23 +212,36 @@ OUT = {
         lambda x, g, b, d, e: g * _stats(x, e, axis=1)[0] + b,
     "the standard deviation where the variance belongs, (x - mean) / sqrt(std + eps)":
         lambda x, g, b, d, e: g * (x - x.mean(0)) / np.sqrt(x.std(0) + e) + b,
+    "statistics over all entries, one mean and one variance (np.mean and np.var without axis=0)":
+        lambda x, g, b, d, e: g * (x - x.mean()) / np.sqrt(x.var() + e) + b,
 }
 
 VARIANTS = {"dx": DX, "dgamma": DGAMMA, "dbeta": DBETA, "out": OUT}
+
+
+def _scale_for(scale, shape):
+    """The comparison's per-column scale (D,), for a variant of another shape: one number, or a column per row
+    of a (D, D) matrix (the largest entry, for a shape it does not broadcast to)."""
+    try:
+        np.broadcast_shapes(np.shape(scale), shape)
+        return scale
+    except ValueError:
+        return np.max(scale)
 
 
 def _fits(shape, expected):
     return tuple(shape) == tuple(expected) or same_entries(shape, expected)
 
 
-def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True, small_batches=False):
+def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True, small_batches=False,
+             running_means=None):
     """The description of the mistake behind `student` (the array `name`), or None.
 
     A known variant it matches, else (structural: for batchnorm's own formulas only) what its
     structure shows (trusted/structure.py). small_batches: try batches of two as well, where many
     variants coincide (to tell whether an array is batch norm with some slip, not which one).
     Inputs: the case's x (N, D), gamma (D,), beta (D,), dout (N, D), eps; scale (D,) as
-    for the comparison with the reference.
+    for the comparison with the reference; for out, running_means as structure.out_train takes them.
     """
     variants = VARIANTS.get(name, {})
     if student is None or not variants or student.dtype.kind != "f" or (np.shape(x)[0] < 3 and not small_batches):
@@ -181,10 +252,11 @@ def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True, s
     allowed = limit(student.dtype)
     for description, variant in variants.items():
         with np.errstate(all="ignore"):
-            wrong = variant(x, gamma, beta, dout, eps)
-        if _fits(student.shape, wrong.shape) and np.all(np.isfinite(wrong)) and \
-                scaled_error(student.reshape(wrong.shape), wrong, scale) <= allowed:
-            return f"your {name} matches {description}"
+            found = variant(x, gamma, beta, dout, eps)
+        for wrong in found if isinstance(found, list) else [found]:  # a list: the ways the slip may be written
+            if _fits(student.shape, wrong.shape) and np.all(np.isfinite(wrong)) and \
+                    scaled_error(student.reshape(wrong.shape), wrong, _scale_for(scale, wrong.shape)) <= allowed:
+                return f"your {name} matches {description}"
     expected = {"dx": x.shape, "out": x.shape}.get(name, gamma.shape)
     if not structural or not _fits(student.shape, expected) or not np.all(np.isfinite(student)):
         return None
@@ -193,6 +265,6 @@ def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True, s
         if name == "dx":
             return structure.dx(student, x, gamma, dout, eps)
         if name == "out":
-            return structure.out_train(student, x, gamma, beta, eps)
+            return structure.out_train(student, x, gamma, beta, eps, running_means)
         right = (dout * _stats(x, eps)[0]).sum(axis=0) if name == "dgamma" else dout.sum(axis=0)
         return structure.per_feature(name, student, right, x, gamma, eps)

@@ -60,7 +60,9 @@ def test_probe_records_errors_instead_of_raising():
                      "batchnorm_backward_alt"))
     requests = make_requests("hidden_backward_alt")
     results = run_requests(broken, requests)
-    assert results[0]["batchnorm_backward_alt"] == {"error": "batchnorm_backward_alt raised SystemExit: 3"}
+    error = results[0]["batchnorm_backward_alt"]["error"]
+    assert error.startswith("batchnorm_backward_alt raised SystemExit: 3 at line ")
+    assert error.endswith(" of layers.py: raise SystemExit(3)")  # the line of the student's file that raised
     assert run_check("hidden_backward_alt", broken).fraction == 0.0
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from autograder import mistakes
 from autograder import reference as ref
+from autograder.trusted import exceptions
 from autograder.trusted.compare import scales
 from cs231n_style.data import random_case
 
@@ -29,12 +30,12 @@ def test_each_variant_is_diagnosed_as_itself_and_the_right_answer_as_nothing(cas
     right = _correct(case)[name]
     assert mistakes.diagnose(name, right, case.x, case.gamma, case.beta, case.dout, EPS, size) is None
     for description, variant in mistakes.VARIANTS[name].items():
-        wrong = variant(case.x, case.gamma, case.beta, case.dout, EPS)
-        if wrong.shape != right.shape:
-            continue  # a shape mistake is reported as such before any diagnosis
-        assert np.max(np.abs(wrong - right) / size) > 1e-2, f"{description} is indistinguishable from correct"
-        assert mistakes.diagnose(name, wrong, case.x, case.gamma, case.beta, case.dout, EPS, size) == \
-            f"your {name} matches {description}"
+        found = variant(case.x, case.gamma, case.beta, case.dout, EPS)
+        for wrong in found if isinstance(found, list) else [found]:
+            if wrong.shape == right.shape:
+                assert np.max(np.abs(wrong - right) / size) > 1e-2, f"{description} is indistinguishable from correct"
+            assert mistakes.diagnose(name, wrong, case.x, case.gamma, case.beta, case.dout, EPS, size) == \
+                f"your {name} matches {description}"
 
 
 def test_float32_answers_are_matched_within_the_float32_limit(case):
@@ -50,3 +51,28 @@ def test_unknown_arrays_and_names_give_no_diagnosis(case):
     assert mistakes.diagnose("dx", noise, case.x, case.gamma, case.beta, case.dout, EPS, size) is None
     assert mistakes.diagnose("dw", noise, case.x, case.gamma, case.beta, case.dout, EPS, size) is None
     assert mistakes.diagnose("dx", None, case.x, case.gamma, case.beta, case.dout, EPS, size) is None
+
+
+@pytest.mark.parametrize("text, words", [
+    ("batchnorm_backward raised ValueError: operands could not be broadcast together with shapes (9,4) (9,) "
+     "at line 3 of layers.py: dx = dx1 + dvar", "one number per row of the batch"),
+    ("f raised ValueError: operands could not be broadcast together with shapes (9,4) (4,9) ", "a transpose"),
+    ("f raised ValueError: shapes (9,4) and (9,4) not aligned: 4 (dim 1) != 9 (dim 0)", "np.dot is a matrix product"),
+    ("f raised ValueError: operands could not be broadcast together with shapes (9,4) (3,) ", None),
+    ("f raised ValueError: operands could not be broadcast together with shapes (9,) (4,) ", "the other axis"),
+    ("f raised KeyError: 'x'", None)])
+def test_numpy_errors_name_the_likely_mistake(text, words):
+    found = exceptions.explain(text)
+    assert found is None if words is None else words in found
+
+
+def test_a_sum_over_rows_that_crashes_is_named_with_the_line():
+    from cs231n_style.errors import raised
+    case = random_case(9, 4, seed=1)
+    try:
+        dvar = case.x.sum(axis=1)  # (9,)
+        case.x + dvar
+    except ValueError as exc:
+        text = raised("batchnorm_backward", exc)
+    assert text.startswith("batchnorm_backward raised ValueError: operands could not be broadcast")
+    assert "one number per row" in exceptions.explain(text)

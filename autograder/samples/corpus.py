@@ -164,4 +164,25 @@ BUGGY = (
     _bug("alt_extra_std_reference", "reference", ALT, "once too often", (") * inv_std\n", ") * inv_std * inv_std\n")),
     _bug("alt_half_variance_nine_steps", "nine_steps", ALT, "factor 2",
          ("- xhat * dgamma)", "- 0.5 * xhat * dgamma)")),
+    # mistakes named since the corpus was first measured
+    _bug("centred_on_running_mean_keepdims", "keepdims", FORWARD, "running_mean after this batch's update",
+         ("        x_norm = (x - sample_mean) / np.sqrt(sample_var + eps)\n",
+          "        running_mean = momentum * running_mean + (1 - momentum) * sample_mean.ravel()\n"
+          "        x_norm = (x - running_mean) / np.sqrt(sample_var + eps)\n"),
+         ("        running_mean = momentum * running_mean + (1 - momentum) * sample_mean.ravel()\n"
+          "        running_var", "        running_var")),
+    _bug("graph_dvar_rows_keepdims", "keepdims", GRAPH, "dvar summed over each row",
+         ("dvar = np.sum(dxhat * (x - mu), axis=0, keepdims=True)", "dvar = np.sum(dxhat * (x - mu), axis=1, keepdims=True)")),
+    _bug("graph_dvar_rows_crash_list", "list_cache", GRAPH, "sum or mean over the other axis",
+         ("dvar = np.sum(dxhat * centered, axis=0)", "dvar = np.sum(dxhat * centered, axis=1)")),
+    _bug("graph_std_power_list", "list_cache", GRAPH, "std ** -1.5", ("std ** -3", "std ** -1.5")),
+    _bug("graph_dxhat_xhat_keepdims", "keepdims", GRAPH, "x̂ where gamma belongs",
+         ("dxhat = dout * gamma", "dxhat = dout * x_norm")),
+    _bug("graph_dgamma_matrix_keepdims", "keepdims", GRAPH, "the matrix x̂ᵀ·dout",
+         ("dgamma = np.sum(dout * x_norm, axis=0)", "dgamma = np.dot(x_norm.T, dout)")),
+    _bug("alt_dbeta_for_dgamma_list", "list_cache", ALT, "replaced by the sum of dout",
+         ("normalized * dgamma)", "normalized * dbeta)")),
+    _bug("alt_dbeta_all_entries_keepdims", "keepdims", ALT, "np.sum without axis=0",
+         ("    dbeta = np.sum(dout, axis=0)\n    dgamma = np.sum(dout * x_norm, axis=0)\n    dx_norm",
+          "    dbeta = np.sum(dout)\n    dgamma = np.sum(dout * x_norm, axis=0)\n    dx_norm")),
 )

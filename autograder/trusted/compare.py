@@ -14,7 +14,7 @@ import numpy as np
 
 from cs231n_style.gradient_check import same_entries
 
-from . import policy
+from . import exceptions, policy
 
 # Largest scaled error of a correct implementation: float64 rounding is ~1e-15 and
 # float32 ~1e-6 times the data's conditioning; the mistakes of mistakes.py are >= 1e-2.
@@ -144,6 +144,7 @@ class Tally:
             self.check(group, False, str(info["error"]))
             missing = re.search(r"NotImplementedError: (\w+) in \S+ is not implemented yet", str(info["error"]))
             self.diagnose(f"{missing.group(1)} is not implemented yet" if missing else str(info["error"])[:300])
+            self.name_mistake(exceptions.explain(info["error"]))
             return True
         return False
 

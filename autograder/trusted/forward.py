@@ -25,7 +25,9 @@ def _judge_train(tally, label_, request, result):
     eps = bn_param.get("eps", 1e-5)
     scale = scales(x, gamma, request["dout"], eps)["out"]
     if not tally.compare(label_, "out", info["out"], out, scale):
-        tally.name_mistake(mistakes.diagnose("out", info["out"], x, gamma, beta, request["dout"], eps, scale))
+        before = request["bn_param"].get("running_mean", np.zeros(x.shape[1]))
+        tally.name_mistake(mistakes.diagnose("out", info["out"], x, gamma, beta, request["dout"], eps, scale,
+                                             running_means={"before": before, "after": bn_param["running_mean"]}))
     for key in ("running_mean", "running_var"):
         expected = bn_param[key]
         if not tally.compare(label_, key, info[key], expected, np.abs(expected) + 1.0) and info[key] is not None:

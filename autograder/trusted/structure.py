@@ -182,8 +182,10 @@ def _scale_words(p, gamma, normalizers, s, match, centred="x - mean"):
     return None, False
 
 
-def out_train(student, x, gamma, beta, eps):
-    """Name what a wrong train-mode out (N, D) gets wrong in its normalization, gamma or beta, or None."""
+def out_train(student, x, gamma, beta, eps, running_means=None):
+    """Name what a wrong train-mode out (N, D) gets wrong in its normalization, gamma or beta, or None.
+    running_means: {"before": (D,), "after": (D,)}, the running mean before and after this batch's update, which
+    a student may subtract in place of the batch mean."""
     student, (x, gamma, beta) = np.asarray(student), (np.asarray(a, np.float64) for a in (x, gamma, beta))
     N, D = x.shape
     if N < 4:
@@ -201,6 +203,9 @@ def out_train(student, x, gamma, beta, eps):
               "the mean over the whole batch subtracted, one number (np.mean without axis=0)":
                   beta + p * (mean - x.mean()) / s,
               "the mean not subtracted (x itself divided by the standard deviation)": beta + p * mean / s}
+    for when, running_mean in (running_means or {}).items():
+        shifts[f"the running_mean {when} this batch's update subtracted instead of the batch mean"] = \
+            beta + p * (mean - np.asarray(running_mean, np.float64).reshape(-1)) / s
     shift_words = next((w for w, q_ in shifts.items() if _close(q, q_, match)), None)
     if not explained or shift_words is None:
         return None

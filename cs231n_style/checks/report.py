@@ -6,8 +6,9 @@ the test cell 0, but IPython shows only its message (through
 
     ✗ batchnorm_backward_alt is not implemented yet — fill it in in cs231n_style/layers.py
 """
-import traceback
 from contextlib import contextmanager
+
+from ..errors import raised
 
 STUDENT_FILE = "cs231n_style/layers.py"
 
@@ -29,15 +30,6 @@ def note(message):
     print(f"• {message}")
 
 
-def _where(error):
-    """'line 57 of layers.py: dx = ...' for the innermost frame in the student's file, or ''."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename.endswith("layers.py")]
-    if not frames:
-        return ""
-    frame = frames[-1]
-    return f" at line {frame.lineno} of layers.py: {frame.line}" if frame.line else f" at line {frame.lineno} of layers.py"
-
-
 def student_function(module, name):
     """module.name, or CheckFailed if the student's file has no such function."""
     function = getattr(module, name, None)
@@ -56,7 +48,7 @@ def running_student_code(name):
     except CheckFailed:
         raise
     except Exception as error:  # the student's code: anything can happen
-        raise CheckFailed(f"{name} raised {type(error).__name__}: {error}{_where(error)}") from None
+        raise CheckFailed(raised(name, error)) from None
 
 
 def call_student(module, name, *args):

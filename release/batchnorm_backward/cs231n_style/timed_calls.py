@@ -30,6 +30,8 @@ import time
 
 import numpy as np
 
+from .errors import raised
+
 ARRAY_DTYPES = ("<f8", "<f4")  # what either side accepts; anything else is refused
 MAX_CALLS = 16  # calls in one timing
 MAX_LINE = 1 << 16
@@ -137,7 +139,7 @@ def _grads(output):
 
 
 def _raised(name, exc):
-    return {"error": f"{name} raised {type(exc).__name__}: {exc}"[:500]}
+    return {"error": raised(name, exc)[:500]}
 
 
 def dout_for(seed, shape):

@@ -44,6 +44,7 @@ import time
 import numpy as np
 
 from .data import random_case
+from .errors import raised
 from .stages import backward_stages
 from .timed_calls import Channel, dumps, loads, serve
 from .timing import compare_speed
@@ -103,7 +104,7 @@ def _call(layers, name, args, record_lines=False):
             else:
                 output = function(*args)
     except BaseException as exc:  # SystemExit and KeyboardInterrupt included: record and go on
-        return None, {"error": f"{name} raised {_error(exc)['error']}"}
+        return None, {"error": raised(name, exc, code.co_filename if code else None)[:500]}
     info = {"mutated_inputs": not all(_same(a, b) for a, b in zip(before, arrays))}
     if record_lines:
         info.update(functions=sorted(recorder.functions), lines=recorder.lines)
@@ -195,7 +196,9 @@ def _stages(layers, request):
         with _running("batchnorm_backward"):
             stages = backward_stages(backward, request["dout"], cache)
     except BaseException as exc:
-        return {"forward": info, "stages": _error(exc)}
+        code = getattr(backward, "__code__", None)
+        return {"forward": info, "stages": {"error": raised("batchnorm_backward", exc,
+                                                            code.co_filename if code else None)[:500]}}
     return {"forward": info, "stages": {name: _array(value) for name, value in stages.items()}}
 
 

@@ -8,15 +8,14 @@ line such as "batchnorm_backward_alt is not implemented yet — fill it in in
 cs231n_style/layers.py". The panels that need that function say they are
 waiting for it; the others keep drawing.
 """
-import os
 import re
-import traceback
 import warnings
 
 import numpy as np
 
+from ..errors import raised
+
 _STUB_MESSAGE = re.compile(r"^(\w+) in (\S+) is not implemented yet$")
-_MAX_DETAIL = 160
 
 
 class Problem(Exception):
@@ -30,23 +29,6 @@ class Problem(Exception):
         super().__init__(line)
         self.function = function
         self.short = short or f"needs {function}"
-
-
-def _short(text):
-    text = str(text).strip().splitlines()[0] if str(text).strip() else ""
-    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
-
-
-def _where_it_happened(exc, source_file):
-    """'line 42 of layers.py' for the innermost frame in source_file, or ''."""
-    if not source_file:
-        return ""
-    target = os.path.realpath(source_file)
-    line = None
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if os.path.realpath(frame.filename) == target:
-            line = frame.lineno
-    return f" (line {line} of {os.path.basename(target)})" if line else ""
 
 
 def describe(function, exc, where, source_file=None):
@@ -64,9 +46,7 @@ def describe(function, exc, where, source_file=None):
         match = _STUB_MESSAGE.match(str(exc).strip())
         path = match.group(2) if match else where
         return f"{function} is not implemented yet — fill it in in {path}"
-    detail = _short(exc)
-    detail = f": {detail}" if detail else ""
-    return f"{function} raised {type(exc).__name__}{detail}{_where_it_happened(exc, source_file)}"
+    return raised(function, exc, source_file)
 
 
 def call(function, fn, args, where, source_file=None):
