@@ -4,7 +4,7 @@ import signal
 import sys
 from pathlib import Path
 
-from .budget import BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT
+from .facts import BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT
 from .lean_imports import skip_unused_imports
 
 

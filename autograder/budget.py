@@ -15,10 +15,8 @@ from contextlib import contextmanager
 from traitlets import Float
 from traitlets.config import Configurable
 
-CELL_TIMEOUT = 60  # seconds of wall clock per notebook cell (grade --cell-timeout)
-CHECK_TIMEOUT = 60  # seconds of wall clock per trusted check (grade --check-timeout)
-BUDGET_SECONDS = 120  # seconds of wall clock for all of one submission's checks and cells (grade --budget)
-AFTER_TIMEOUT = 1.0  # seconds for each later cell and check, once a cell or a check has run out of time
+from .facts import BUDGET_SECONDS
+
 
 
 class SubmissionBudget(Configurable):

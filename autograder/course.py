@@ -2,7 +2,7 @@
 
     OUT/
       nbgrader_config.py      loads autograder/nbgrader_config.py, then sets this course's paths
-      source/batchnorm_backward/     copied from the repository
+      source/batchnorm_backward/     assembled from the repository (release.assemble_source)
       submitted/<student>/batchnorm_backward/   one copy of each submission
       gradebook.db            nbgrader's SQLite gradebook (or the database of db_url)
       .kernels/               the sandboxed "python3" kernel nbgrader executes notebooks with
@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from . import intake, nbgrader_cells, notebook_limits, sandbox
-from .budget import BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT
-from .release import ASSIGNMENT, NOTEBOOK, RELEASE, ROOT
+from . import intake, nbgrader_cells, notebook_limits, release
+from .isolation import sandbox
+from .facts import ASSIGNMENT, BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT, MEMORY_MB, NOTEBOOK, RELEASE, ROOT
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 COURSE_CONFIG = ROOT / "autograder" / "nbgrader_config.py"
@@ -71,7 +71,7 @@ def check_db_url(db_url):
                           "mode 0600) or in PGPASSWORD, which PostgreSQL's client reads")
 
 
-def write_config(out, db_url=None, memory_mb=3072, cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT,
+def write_config(out, db_url=None, memory_mb=MEMORY_MB, cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT,
                  insecure=False, budget=BUDGET_SECONDS):
     """Write OUT/nbgrader_config.py for this course folder."""
     lines = [
@@ -91,8 +91,8 @@ def write_config(out, db_url=None, memory_mb=3072, cell_timeout=CELL_TIMEOUT, ch
     config.write_text("\n".join(lines) + "\n")
 
 
-def write_kernelspec(out, memory_mb=3072, insecure=False):
-    """A "python3" kernel that starts ipykernel inside autograder.sandbox; returns the JUPYTER_PATH entry.
+def write_kernelspec(out, memory_mb=MEMORY_MB, insecure=False):
+    """A "python3" kernel that starts ipykernel inside autograder.isolation.sandbox; returns the JUPYTER_PATH entry.
 
     The kernel talks to the grader over ipc:// sockets beside its connection file (the transport of
     kernels.ForkingKernelManager), since the sandbox has no network.
@@ -114,7 +114,7 @@ class Intake(NamedTuple):
     error: str  # why the submission cannot be graded at all, or ""
 
 
-def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT,
+def prepare(out, students, db_url=None, memory_mb=MEMORY_MB, cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT,
             insecure=False, budget=BUDGET_SECONDS):
     """Create the course folder under `out`; register_assignment(out) then sets up the gradebook.
 
@@ -126,8 +126,7 @@ def prepare(out, students, db_url=None, memory_mb=3072, cell_timeout=CELL_TIMEOU
         raise CourseError(f"--out: {out} already holds a graded course; choose an empty or new folder")
     write_config(out, db_url, memory_mb, cell_timeout, check_timeout, insecure, budget)
     write_kernelspec(out, memory_mb, insecure)
-    shutil.copytree(ROOT / "source" / ASSIGNMENT, out / "source" / ASSIGNMENT,
-                    ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
+    release.assemble_source(out / "source" / ASSIGNMENT)
     taken = {}
     release_notebook = ROOT / RELEASE / NOTEBOOK
     for student, folder in students.items():

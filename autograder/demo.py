@@ -9,11 +9,12 @@ import shutil
 import sys
 
 from . import grade as grading
-from .release import ROOT, write_generated
+from .facts import ROOT
+from .isolation.sandbox import groups_available, isolation_available
 from .reference.verify import verify_all, verify_published_sigma_eps
+from .release import write_generated
 from .samples import SAMPLES, write_submissions
 from .samples.verify import problems
-from .sandbox import groups_available, isolation_available
 
 DEMO_OUT = ROOT / "demo-output"
 CELL_TIMEOUT = 20  # seconds: short, so the endless-loop sample does not hold the demo up

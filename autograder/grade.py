@@ -26,13 +26,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import course, intake, pool, sandbox
-from .budget import BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT
+from . import course, intake, pool
+from .isolation import sandbox
 from .nbgrader_cells import graded_cells
 from .preprocessors import EXECUTION_KEY, KERNEL_KEY, VERDICTS_FILE
-from .release import ASSIGNMENT
+from .facts import ASSIGNMENT, BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT, COURSE_ID
 
-COURSE_ID = "batchnorm-backward"  # as autograder/nbgrader_config.py sets it
 # Seconds beyond the budget of the student's code for the rest of one student's grading (kernel start, feedback):
 # a worker that takes longer is stuck, and is replaced.
 SUBMISSION_OVERHEAD = 600

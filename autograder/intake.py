@@ -21,7 +21,7 @@ import shutil
 import stat
 from pathlib import Path
 
-from .release import NOTEBOOK, STUDENT_LAYERS
+from .facts import NOTEBOOK, STUDENT_LAYERS
 
 # Without these a submission is not graded at all.
 REQUIRED = (NOTEBOOK, STUDENT_LAYERS)

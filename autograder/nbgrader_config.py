@@ -9,17 +9,15 @@ import os  # noqa: E402
 
 import nbgrader  # noqa: E402
 
-from autograder.budget import CELL_TIMEOUT  # noqa: E402
+from autograder.facts import ASSIGNMENT, CELL_TIMEOUT, COURSE_ID, STUDENT_LAYERS  # noqa: E402
 
-ASSIGNMENT = "batchnorm_backward"
-
-c.CourseDirectory.course_id = "batchnorm-backward"
+c.CourseDirectory.course_id = COURSE_ID
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", ".*"]
 
 # nbgrader overwrites every non-notebook file of a submission with the source's copy,
 # which protects the helpers; the student's own layers.py must be kept, or every
 # student is graded on the solution.
-c.Autograde.exclude_overwriting = {ASSIGNMENT: ["cs231n_style/layers.py"]}
+c.Autograde.exclude_overwriting = {ASSIGNMENT: [STUDENT_LAYERS]}
 
 # Judge the handed-in layers.py with the trusted checks, execute the notebook with an output cap, then score
 # every test cell from the checks' verdicts. The checks and the cells share one budget (autograder/budget.py).
@@ -42,8 +40,8 @@ c.Execute.interrupt_on_timeout = True
 c.Execute.store_widget_state = False
 # The kernel holds nothing worth a graceful shutdown; killing it saves a few tenths of a second per student.
 c.Execute.shutdown_kernel = "immediate"
-# Sandboxed kernels forked from a server that has imported ipykernel once (autograder/kernels.py).
-c.Execute.kernel_manager_class = "autograder.kernels.ForkingKernelManager"
+# Sandboxed kernels forked from a server that has imported ipykernel once (autograder/isolation/kernels.py).
+c.Execute.kernel_manager_class = "autograder.isolation.kernels.ForkingKernelManager"
 
 # A student's HTML and JavaScript would reach whoever opens the autograded notebook or the feedback: both
 # are sanitized with nbconvert's allow-list (SanitizeStudentHTML, a SanitizeHTML: outputs other than text,

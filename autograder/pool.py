@@ -37,7 +37,7 @@ class Worker:
     def start(self):
         """Start the worker process and wait until it is ready; raises WorkerFailed."""
         env = course.nbgrader_env(self.out)
-        # Kernels' connection files and ipc:// sockets (kernels.py): a folder of this worker's own, short
+        # Kernels' connection files and ipc:// sockets (isolation/kernels.py): a folder of this worker's own, short
         # enough to hold them (kernels._socket_base), removed when the worker stops.
         self.runtime = tempfile.mkdtemp(prefix=f"bn-{self.name}-", dir="/tmp" if os.path.isdir("/tmp") else None)
         env["JUPYTER_RUNTIME_DIR"] = self.runtime
@@ -170,7 +170,7 @@ def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None,
         set_up_failed.append(True)
         set_up.set()
         for worker in workers:
-            worker.kill()  # and with it its fork server, whose programs die with it (forkserver.py)
+            worker.kill()  # and with it its fork server, whose programs die with it (isolation/fork_server.py)
         for thread in threads:
             thread.join()
         raise

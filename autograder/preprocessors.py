@@ -31,8 +31,8 @@ from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
 
-from .budget import AFTER_TIMEOUT, CHECK_TIMEOUT, SubmissionBudget
-from .release import NOTEBOOK, RELEASE, ROOT
+from .budget import SubmissionBudget
+from .facts import AFTER_TIMEOUT, CHECK_TIMEOUT, MEMORY_MB, NOTEBOOK, RELEASE, ROOT
 from .trusted import CHECKS
 from .trusted.probe_runner import run_trusted_checks
 
@@ -145,7 +145,7 @@ class TrustedChecks(NbGraderPreprocessor):
 
     insecure = Bool(False, help="run the probe without the sandbox's namespaces where they are missing "
                                 "(grade --insecure)").tag(config=True)
-    memory_mb = Integer(3072, help="address-space limit of the student's process").tag(config=True)
+    memory_mb = Integer(MEMORY_MB, help="address-space limit of the student's process").tag(config=True)
     check_timeout = Integer(CHECK_TIMEOUT, help="seconds for each check").tag(config=True)
 
     def preprocess(self, nb, resources):

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from .nbgrader_cells import graded_cells
-from .release import NOTEBOOK, ROOT, SOURCE
+from .facts import NOTEBOOK, ROOT, SOURCE
 from .trusted.probe_runner import run_trusted_checks
 
 

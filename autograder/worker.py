@@ -26,7 +26,7 @@ from pathlib import Path
 from . import course, intake
 from .caches import keep_between_students
 from .lean_imports import skip_unused_imports
-from .release import ASSIGNMENT
+from .facts import ASSIGNMENT
 
 # Address space of a grading worker, in MB: over three times its peak while grading (about 610 MB, of which
 # 170 MB resident, with one BLAS thread: pool.py sets it). Inputs are bounded before they reach it

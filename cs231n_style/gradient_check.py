@@ -114,6 +114,29 @@ def check_gradient(name, analytic, expected, tol=1e-7):
     return GradientCheck(name, rel_error(analytic.reshape(expected.shape), expected), tol, shape=shape)
 
 
+# Added to every scale, so that a column whose terms are all zero keeps a positive one.
+SCALE_FLOOR = np.finfo(np.float64).tiny
+
+
+def gradient_scales(x, gamma, dout, eps):
+    """The per-column sizes batch norm's arrays are measured in by scaled_error, each of shape (D,), float64.
+
+    - "out": |gamma| + 1 (out = gamma * x̂ + beta, with x̂ of order 1)
+    - "dx": max_i |gamma * dout_i| / sqrt(var + eps), the largest direct term of eq. (4)
+    - "dgamma": sum_i |dout_i * x̂_i|, the size of the terms dgamma sums
+    - "dbeta": sum_i |dout_i|
+
+    Inputs: x (N, D), gamma (D,), dout (N, D), eps (a float).
+    """
+    x, gamma, dout = (np.asarray(a, dtype=np.float64) for a in (x, gamma, dout))
+    var = x.var(axis=0)
+    xhat = (x - x.mean(axis=0)) / np.sqrt(var + eps)
+    return {"out": np.abs(gamma) + 1.0,
+            "dx": np.abs(gamma * dout).max(axis=0) / np.sqrt(var + eps) + SCALE_FLOOR,
+            "dgamma": np.abs(dout * xhat).sum(axis=0) + SCALE_FLOOR,
+            "dbeta": np.abs(dout).sum(axis=0) + SCALE_FLOOR}
+
+
 def scaled_error(actual, expected, scale):
     """Largest |actual - expected| measured in units of `scale`.
 

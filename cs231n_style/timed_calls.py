@@ -2,7 +2,7 @@
 
 The check that batchnorm_backward_alt is faster than batchnorm_backward cannot
 trust a clock in the student's process, which the student's import could patch.
-So the grader (autograder/trusted/speed.py) runs this in the sandbox and asks for
+So the grader runs this in the sandbox and asks it
 for a few calls at a time, each on a dout of its own made from a seed it has
 just chosen, and reads this process's CPU time from /proc while this process
 waits for its next message. Nothing here measures or reports a time.

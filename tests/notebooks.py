@@ -5,14 +5,17 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
-SOLUTION = ROOT / "autograder" / "reference" / "layers.py"
+from autograder.facts import ROOT, SOLUTION_LAYERS as SOLUTION, SOURCE
+from autograder.release import assemble_source
 
 
 def copy_assignment(folder, tmp_path, with_solution=False):
     """Copy an assignment folder (notebook + cs231n_style) to tmp_path; returns the copy's path."""
     target = tmp_path / Path(folder).name
-    shutil.copytree(ROOT / folder, target, ignore=shutil.ignore_patterns("__pycache__"))
+    if folder == SOURCE:  # assembled: its cs231n_style is never committed
+        assemble_source(target)
+    else:
+        shutil.copytree(ROOT / folder, target, ignore=shutil.ignore_patterns("__pycache__"))
     if with_solution:
         shutil.copy(SOLUTION, target / "cs231n_style" / "layers.py")
     return target

@@ -145,7 +145,7 @@ def test_bad_option_names_the_option(capsys, option, value):
 
 def test_unknown_benchmark_name(capsys):
     assert bench_main(["speed"]) == 2
-    assert "benchmark: expected one of backward, timing, grading, tail, diagnosis, got 'speed'" in capsys.readouterr().err
+    assert "benchmark: expected one of backward, timing, grading, tail, diagnosis, explorer, got 'speed'" in capsys.readouterr().err
 
 
 def test_runs_as_a_new_user_would():

@@ -7,7 +7,7 @@ from nbconvert import HTMLExporter
 from nbconvert.exporters.templateexporter import TemplateExporter
 
 from autograder import caches
-from autograder.release import NOTEBOOK, ROOT
+from autograder.facts import NOTEBOOK, ROOT
 
 
 def test_cached_schema_validation_accepts_and_rejects_as_jsonschema_does():

@@ -1,10 +1,13 @@
 """The notebook's checks: they pass the reference and name what is wrong in wrong code."""
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from mutants import mutant
 
 from autograder import reference
 from cs231n_style import checks
+from cs231n_style.autograding import GRADING_ENV
 from cs231n_style.checks import CheckFailed
 
 REF = reference.layers
@@ -189,7 +192,6 @@ def test_timing_cell_reports_the_speedup_and_the_distance_to_the_memory_floor(ca
 
 
 def test_illustrations_step_aside_while_the_autograder_runs(monkeypatch, capsys):
-    from cs231n_style.autograding import GRADING_ENV
     from cs231n_style.explorer import open_explorer
     from cs231n_style.graph_figure import draw_graph
 
@@ -201,10 +203,22 @@ def test_illustrations_step_aside_while_the_autograder_runs(monkeypatch, capsys)
     assert [line.split(" is left out")[0] for line in lines] == ["(the timing", "(the figure", "(the explorer"]
 
 
-def test_graded_outside_only_announces_itself_outside_the_source_folder(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    assert checks.graded_outside("hidden_backward_graph", REF) is None
+def test_a_hidden_cell_runs_the_checks_it_is_given_and_otherwise_announces_itself(monkeypatch, capsys):
+    assert checks.graded_outside("hidden_backward_graph", None, REF) is None
     assert "the autograder runs it" in capsys.readouterr().out
+    calls = []
+
+    def run_check(check_id, layers):
+        calls.append((check_id, layers))
+        return SimpleNamespace(lines=["✓ dx right", "✗ dgamma wrong"])
+
+    with pytest.raises(CheckFailed, match="^dgamma wrong$"):
+        checks.graded_outside("hidden_backward_graph", run_check, REF)
+    assert calls == [("hidden_backward_graph", REF)]
+    assert "hidden_backward_graph: 1 of 2 checks passed" in capsys.readouterr().out
+    monkeypatch.setenv(GRADING_ENV, "1")  # under the autograder, never: it runs them in its own process
+    assert checks.graded_outside("hidden_backward_graph", run_check, REF) is None
+    assert len(calls) == 1
 
 
 def test_narrower_gradients_for_float32_input_fail_the_visible_check():

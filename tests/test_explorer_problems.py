@@ -82,6 +82,14 @@ def test_a_missing_function_is_named():
         implementation.function("batchnorm_backward_alt")
 
 
+def test_the_reference_is_offered_only_when_the_notebook_names_it():
+    assert list(resolve()) == ["yours"]
+    offered = resolve(reference_module="autograder.reference")
+    assert list(offered) == ["yours", "reference"] and offered["reference"].available
+    with pytest.raises(ValueError, match="^reference_module: expected a module name"):
+        resolve(reference_module=3)
+
+
 def test_resolve_rejects_what_is_not_a_dict_of_implementations():
     for bad in ({}, [fake_module()], "layers"):
         with pytest.raises(ValueError, match="^implementations: "):
@@ -90,16 +98,17 @@ def test_resolve_rejects_what_is_not_a_dict_of_implementations():
         resolve({"x": None})
 
 
-def test_the_reference_is_unavailable_without_autograder(monkeypatch):
+def test_a_reference_that_cannot_be_imported_is_offered_as_unavailable(monkeypatch):
     monkeypatch.setitem(sys.modules, "autograder.reference", None)  # import now raises ImportError
-    ref = implementations.reference()
-    assert not ref.available and "student release" in ref.unavailable
+    ref = implementations.reference("autograder.reference")
+    assert not ref.available and ref.unavailable == implementations.REFERENCE_MISSING.format(
+        module="autograder.reference")
     explorer = Explorer(implementations={"yours": fake_module(), "reference": ref})
     options = dict((v, k) for k, v in explorer.controls["implementation"].options)
     assert options["reference"] == "reference (unavailable)"
     assert explorer.problems == []
     explorer.controls["implementation"].value = "reference"
-    assert explorer.problems == [f"reference: {implementations.REFERENCE_MISSING}"]
+    assert explorer.problems == [f"reference: {ref.unavailable}"]
     assert explorer.dashboard.panels["dx_size"].message.get_text() == "reference: not available here"
     # what needs no implementation still draws
     assert len(explorer.dashboard.panels["epsilon"].lines["direct"].get_ydata()) > 0
@@ -136,7 +145,7 @@ def test_the_package_works_without_autograder(tmp_path):
     shutil.copytree(ROOT / "cs231n_style", tmp_path / "cs231n_style",
                     ignore=shutil.ignore_patterns("__pycache__"))
     script = ("from cs231n_style.explorer import Explorer, open_explorer\n"
-              "e = Explorer()\n"
+              "e = Explorer(reference_module=\"autograder.reference\")\n"
               "print(e.problems)\n"
               "print(e.implementations['reference'].available)\n"
               "print(dict(e.controls['implementation'].options))\n")

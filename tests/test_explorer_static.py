@@ -32,7 +32,8 @@ def with_state():
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [
         nbformat.v4.new_code_cell("from cs231n_style.explorer import open_explorer"),
-        nbformat.v4.new_code_cell('open_explorer(implementation="reference", eps=1e-2)'),
+        nbformat.v4.new_code_cell('open_explorer(reference_module="autograder.reference", implementation="reference", '
+                                  'eps=1e-2)'),
         nbformat.v4.new_code_cell("open_explorer()"),  # the student's stubs, not implemented yet
     ]
     NotebookClient(nb, timeout=180, kernel_name="python3", store_widget_state=True,

@@ -11,7 +11,8 @@ from pathlib import Path
 import optional
 import pytest
 
-from autograder import course, forking, kernels, sandbox
+from autograder import course
+from autograder.isolation import fork_client, kernels, sandbox
 from autograder.samples import SAMPLES, write_submissions
 from autograder.trusted import CHECKS
 from autograder.trusted.probe_runner import run_trusted_checks
@@ -50,7 +51,7 @@ print(json.dumps({
 
 @pytest.fixture
 def forkable():
-    if not forking.available():
+    if not fork_client.available():
         optional.missing("forking kernels needs Linux with pidfds")
 
 
@@ -96,10 +97,10 @@ async def _describe(manager_class, cwd, port):
 
 def test_a_forked_kernel_sees_what_a_started_kernel_sees(course_folder, forkable, monkeypatch, listener):
     with monkeypatch.context() as m:
-        m.setattr(forking, "available", lambda: False)  # started from nothing, by jupyter_client's provisioner
+        m.setattr(fork_client, "available", lambda: False)  # started from nothing, by jupyter_client's provisioner
         started, started_process = asyncio.run(_describe(kernels.ForkingKernelManager, course_folder, listener))
     forked, forked_process = asyncio.run(_describe(kernels.ForkingKernelManager, course_folder, listener))
-    assert isinstance(forked_process, forking.ForkedProcess) and not isinstance(started_process, forking.ForkedProcess)
+    assert isinstance(forked_process, fork_client.ForkedProcess) and not isinstance(started_process, fork_client.ForkedProcess)
     assert forked == started
     assert forked["helper"] == 42 and forked["main"] == "__main__"
     if sandbox.isolation_available():
@@ -137,10 +138,10 @@ def test_a_forked_kernel_is_interrupted_killed_and_reaped(course_folder, forkabl
 
 def test_the_server_runs_only_its_programs(tmp_path, forkable):
     for command in ([sys.executable, "-c", "print('anything')"], [sys.executable, "-m", "http.server"]):
-        with pytest.raises(forking.ForkServerError, match="MODULE one of"):
-            forking.SERVER.start(["--", *command], tmp_path)
-    with pytest.raises(forking.ForkServerError, match="not a program of this server"):
-        forking.SERVER.release(os.getpid())
+        with pytest.raises(fork_client.ForkServerError, match="MODULE one of"):
+            fork_client.SERVER.start(["--", *command], tmp_path)
+    with pytest.raises(fork_client.ForkServerError, match="not a program of this server"):
+        fork_client.SERVER.release(os.getpid())
 
 
 def _outcome(verdicts):
@@ -154,7 +155,7 @@ def test_forked_probes_score_as_started_ones(tmp_path, monkeypatch, forkable):
     for name in names:
         forked = run_trusted_checks(folders / name, list(CHECKS))
         with monkeypatch.context() as m:
-            m.setattr(forking, "available", lambda: False)
+            m.setattr(fork_client, "available", lambda: False)
             started = run_trusted_checks(folders / name, list(CHECKS))
         assert _outcome(forked) == _outcome(started), name
         assert (min(v.fraction for v in forked.values()) == 1) == (name == "correct_reference"), name
@@ -208,9 +209,9 @@ print("FOUND" if found else "clean")
 def test_no_secret_of_the_graders_environment_reaches_a_kernels_memory(course_folder, forkable, monkeypatch):
     secret = f"gradebook-password-{uuid.uuid4().hex}"
     monkeypatch.setenv("PGPASSWORD", secret)
-    forking.SERVER.stop()  # the next server starts with this environment
+    fork_client.SERVER.stop()  # the next server starts with this environment
 
     try:
         assert asyncio.run(_run_in_forked_kernel(course_folder, SCAN_MEMORY)) == "clean"
     finally:
-        forking.SERVER.stop()
+        fork_client.SERVER.stop()

@@ -12,7 +12,7 @@ from postgres import postgres_server
 from autograder.grade import in_shard, parse_shard
 from autograder.samples import SAMPLES, write_submissions
 from autograder.samples.verify import problems
-from autograder.sandbox import groups_available, isolation_available
+from autograder.isolation.sandbox import groups_available, isolation_available
 from autograder.course import CourseError
 
 ROOT = Path(__file__).resolve().parent.parent

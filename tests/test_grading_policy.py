@@ -152,8 +152,8 @@ def test_a_sample_expecting_a_deduction_accepts_only_a_deduction():
 
 
 def test_the_closed_forms_docstring_states_the_speed_check_and_how_it_is_graded():
-    from autograder.release import SOLUTION_LAYERS
-    from autograder.trusted.properties import MIN_SPEEDUP
+    from autograder.facts import SOLUTION_LAYERS
+    from autograder.trusted.timing_check import MIN_SPEEDUP
 
     text = " ".join(SOLUTION_LAYERS.read_text().split())
     alt = text[text.index("def batchnorm_backward_alt("):text.index("def batchnorm_forward_sigma_eps(")]

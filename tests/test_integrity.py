@@ -18,7 +18,7 @@ import optional
 import ordinary_user
 import pytest
 
-from autograder import sandbox
+from autograder.isolation import sandbox
 from autograder.samples import SAMPLES, write_submissions
 from autograder.samples.verify import problems
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder import sandbox
+from autograder.isolation import sandbox
 from autograder.samples import SAMPLES, write_submissions
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from autograder import mistakes
+from autograder.trusted import mistakes
 from autograder import reference as ref
 from autograder.trusted import exceptions
-from autograder.trusted.compare import scales
 from cs231n_style.data import random_case
+from cs231n_style.gradient_check import gradient_scales
 
 EPS = 0.05  # comparable with the variance of some features, so the eps mistakes show
 
@@ -26,7 +26,7 @@ def _correct(case):
 
 @pytest.mark.parametrize("name", list(mistakes.VARIANTS))
 def test_each_variant_is_diagnosed_as_itself_and_the_right_answer_as_nothing(case, name):
-    size = scales(case.x, case.gamma, case.dout, EPS)[name]
+    size = gradient_scales(case.x, case.gamma, case.dout, EPS)[name]
     right = _correct(case)[name]
     assert mistakes.diagnose(name, right, case.x, case.gamma, case.beta, case.dout, EPS, size) is None
     for description, variant in mistakes.VARIANTS[name].items():
@@ -39,14 +39,14 @@ def test_each_variant_is_diagnosed_as_itself_and_the_right_answer_as_nothing(cas
 
 
 def test_float32_answers_are_matched_within_the_float32_limit(case):
-    size = scales(case.x, case.gamma, case.dout, EPS)["dx"]
+    size = gradient_scales(case.x, case.gamma, case.dout, EPS)["dx"]
     wrong = mistakes.DX["the wrong sign on the variance term"](case.x, case.gamma, case.beta, case.dout, EPS)
     found = mistakes.diagnose("dx", wrong.astype(np.float32), case.x, case.gamma, case.beta, case.dout, EPS, size)
     assert found == "your dx matches the wrong sign on the variance term"
 
 
 def test_unknown_arrays_and_names_give_no_diagnosis(case):
-    size = scales(case.x, case.gamma, case.dout, EPS)["dx"]
+    size = gradient_scales(case.x, case.gamma, case.dout, EPS)["dx"]
     noise = np.random.default_rng(0).standard_normal(case.x.shape)
     assert mistakes.diagnose("dx", noise, case.x, case.gamma, case.beta, case.dout, EPS, size) is None
     assert mistakes.diagnose("dw", noise, case.x, case.gamma, case.beta, case.dout, EPS, size) is None

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 
 from autograder import nbgrader_cells
-from autograder.release import NOTEBOOK, RELEASE, ROOT
+from autograder.facts import NOTEBOOK, RELEASE, ROOT
 
 RELEASE_NOTEBOOK = ROOT / RELEASE / NOTEBOOK
 

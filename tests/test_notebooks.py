@@ -10,11 +10,8 @@ import pytest
 from nbclient import NotebookClient
 from notebooks import ROOT, SOLUTION, copy_assignment, errors, execute, grade_id, is_test, text
 
-from autograder import release
+from autograder.facts import NOTEBOOK, RELEASE, SOURCE
 
-SOURCE = f"source/{release.ASSIGNMENT}"
-RELEASE = f"release/{release.ASSIGNMENT}"
-NOTEBOOK = release.NOTEBOOK
 
 
 def test_source_notebook_runs_top_to_bottom_with_every_test_passing(tmp_path):

@@ -3,7 +3,7 @@ import subprocess
 import sys
 
 from autograder import pool
-from autograder.release import ROOT
+from autograder.facts import ROOT
 
 # A stand-in for autograder/worker.py that speaks its protocol: "ready", then one reply per student.
 FAKE_WORKER = r"""

@@ -4,7 +4,7 @@ import re
 import nbformat
 
 from autograder.preprocessors import MATHS, RenderMaths, _mathml
-from autograder.release import NOTEBOOK, RELEASE, ROOT
+from autograder.facts import NOTEBOOK, RELEASE, ROOT
 
 RELEASE_NOTEBOOK = nbformat.read(ROOT / RELEASE / NOTEBOOK, as_version=4)
 WITH_MATHS = [c.source for c in RELEASE_NOTEBOOK.cells if c.cell_type == "markdown" and "$" in c.source]

@@ -18,7 +18,7 @@ import optional
 import ordinary_user
 import pytest
 
-from autograder import sandbox
+from autograder.isolation import sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "autograder" / "reference" / "layers.py"
@@ -264,7 +264,7 @@ def test_bad_options_are_named(tmp_path, options, problem):
 
 
 def test_without_namespaces_it_refuses_unless_told_insecure(tmp_path):
-    code = ("import sys; from autograder import sandbox; sandbox.isolation_available = lambda: False; "
+    code = ("import sys; from autograder.isolation import sandbox; sandbox.isolation_available = lambda: False; "
             "sandbox.main(sys.argv[1:])")
     base = [sys.executable, "-c", code]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}

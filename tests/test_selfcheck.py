@@ -77,7 +77,7 @@ def test_folder_names_that_are_no_student_id_get_an_escaped_row(tmp_path):
 
 def test_the_notebooks_graded_cells_and_the_trusted_checks_name_the_same_tests():
     from autograder.nbgrader_cells import graded_cells
-    from autograder.release import NOTEBOOK, ROOT, SOURCE
+    from autograder.facts import NOTEBOOK, ROOT, SOURCE
     from autograder.trusted import CHECKS
 
     cells = graded_cells(ROOT / SOURCE / NOTEBOOK)

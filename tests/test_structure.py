@@ -4,11 +4,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder import mistakes
+from autograder.trusted import mistakes
 from autograder import reference as ref
 from autograder.trusted import structure
-from autograder.trusted.compare import scales
 from cs231n_style.data import random_case
+from cs231n_style.gradient_check import gradient_scales
 
 EPS = 1e-3
 
@@ -29,7 +29,7 @@ def _dx(p, direct=1.0, mean=1.0, variance=1.0):
 
 
 def _diagnose(name, student, p):
-    size = scales(p["x"], p["gamma"], p["dout"], EPS)[name]
+    size = gradient_scales(p["x"], p["gamma"], p["dout"], EPS)[name]
     return mistakes.diagnose(name, student, p["x"], p["gamma"], p["beta"], p["dout"], EPS, size)
 
 

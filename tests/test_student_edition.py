@@ -1,16 +1,18 @@
 """The student edition of layers.py: generated, current, and free of solutions."""
 import importlib.util
+import os
+import subprocess
 import inspect
 
 import numpy as np
 import pytest
 
-from autograder import release
+from autograder import facts, release
 from autograder.editions import SolutionMarkerError, has_solution, student_edition
 from cs231n_style.data import make_case
 
-SOLUTION = release.SOLUTION_LAYERS.read_text()
-STUDENT_PATH = release.ROOT / release.STUDENT_LAYERS
+SOLUTION = facts.SOLUTION_LAYERS.read_text()
+STUDENT_PATH = facts.ROOT / facts.STUDENT_LAYERS
 
 
 def _solution_lines(text):
@@ -128,3 +130,32 @@ def test_student_edition_replaces_each_region_keeping_indentation():
 def test_unbalanced_markers_are_rejected(text, problem):
     with pytest.raises(SolutionMarkerError, match=problem):
         student_edition(text, "m.py")
+
+
+def test_the_source_assignment_is_assembled_from_the_authored_files(tmp_path):
+    target = tmp_path / "source" / facts.ASSIGNMENT
+    (target / "cs231n_style").mkdir(parents=True)
+    (target / "cs231n_style" / "left_over.py").write_text("# from an older assembly\n")
+    release.assemble_source(target)
+    assert (target / facts.NOTEBOOK).read_bytes() == (facts.ROOT / facts.SOURCE / facts.NOTEBOOK).read_bytes()
+    assert (target / facts.STUDENT_LAYERS).read_text() == SOLUTION
+    authored = sorted(p.relative_to(facts.ROOT / "cs231n_style").as_posix()
+                      for p in (facts.ROOT / "cs231n_style").rglob("*.py") if "__pycache__" not in p.parts)
+    assembled = sorted(p.relative_to(target / "cs231n_style").as_posix()
+                       for p in (target / "cs231n_style").rglob("*.py") if "__pycache__" not in p.parts)
+    assert assembled == authored  # the left-over file is gone
+    assert (target / "cs231n_style" / "probe.py").read_bytes() == (facts.ROOT / "cs231n_style" / "probe.py").read_bytes()
+
+
+def test_the_assembled_source_package_is_never_committed():
+    package = f"{release.SOURCE_PACKAGE}/probe.py"
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", "-q", package], cwd=facts.ROOT)
+    tracked = subprocess.run(["git", "ls-files", "--error-unmatch", package], cwd=facts.ROOT, capture_output=True)
+    assert ignored.returncode == 0 and tracked.returncode != 0
+
+
+def test_the_release_folder_is_the_root_student_version_through_links():
+    for rel, target in release.RELEASE_LINKS.items():
+        assert os.readlink(facts.ROOT / rel) == target
+    assert sorted(p.name for p in (facts.ROOT / facts.RELEASE).iterdir()) == [facts.NOTEBOOK, "cs231n_style"]
+    assert (facts.ROOT / facts.RELEASE / facts.STUDENT_LAYERS).read_bytes() == STUDENT_PATH.read_bytes()

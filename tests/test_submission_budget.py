@@ -4,7 +4,8 @@ import types
 
 import pytest
 
-from autograder.budget import AFTER_TIMEOUT, SubmissionBudget
+from autograder.budget import SubmissionBudget
+from autograder.facts import AFTER_TIMEOUT, MEMORY_MB
 from cs231n_style import probe
 
 
@@ -154,7 +155,7 @@ def test_the_speed_check_does_not_time_a_function_that_ran_out_of_time(tmp_path)
     from autograder.trusted import probe_runner
 
     for name in ("batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt"):
-        verdict = probe_runner._timed(tmp_path, "hidden_alt_faster", False, 3072, 60, None, SubmissionBudget(),
+        verdict = probe_runner._timed(tmp_path, "hidden_alt_faster", False, MEMORY_MB, 60, None, SubmissionBudget(),
                                       {name: "test_forward_test"})
         assert verdict.fraction == 0
         assert verdict.summary() == f"{name} did not finish in an earlier check (test_forward_test), so it is not timed"

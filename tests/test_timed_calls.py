@@ -13,8 +13,9 @@ import time
 import numpy as np
 import pytest
 
+from autograder.facts import MEMORY_MB
 from autograder.samples.edit import solution_text
-from autograder.trusted import properties, speed
+from autograder.trusted import speed, timing_check
 from autograder.trusted.probe_runner import run_trusted_checks
 from cs231n_style.timed_calls import MAX_ARRAY_BYTES, MAX_LINE, Channel, ChannelError, dout_for
 
@@ -119,14 +120,14 @@ def test_cpu_seconds_counts_the_work_of_every_thread_and_not_the_waiting():
 
 
 def test_the_student_process_is_the_sandboxs_process_1(tmp_path):
-    from autograder import sandbox
+    from autograder.isolation import sandbox
     from autograder.trusted.probe_runner import _kill, _start
     if not sandbox.isolation_available():
         pytest.skip("without namespaces the started process is the student's")
     folder = tmp_path / "s"
     from autograder.bench.timing_check import submission
     submission(folder, solution_text())
-    process = _start(folder, False, 3072, ["--timed-calls"])
+    process = _start(folder, False, MEMORY_MB, ["--timed-calls"])
     try:
         assert Channel(process.stdout.fileno(), process.stdin.fileno()).read_line(time.monotonic() + 30) == b"imported\n"
         pid = speed.student_process(process.pid)
@@ -139,7 +140,7 @@ def test_the_student_process_is_the_sandboxs_process_1(tmp_path):
 def test_a_correct_solution_passes_and_its_ratio_is_measured(tmp_path):
     from autograder.bench.timing_check import submission
     verdict = run_trusted_checks(submission(tmp_path / "s", solution_text()), [CHECK])[CHECK]
-    assert verdict.measured >= properties.MIN_SPEEDUP, verdict.lines
+    assert verdict.measured >= timing_check.MIN_SPEEDUP, verdict.lines
     assert verdict.fraction == 1.0
 
 
@@ -160,10 +161,10 @@ def test_an_endless_loop_in_a_timed_call_costs_the_check_its_timeout(tmp_path):
         "def batchnorm_backward_alt(dout, cache):\n    global _calls\n    _calls += 1\n" \
         "    while _calls > 2:\n        pass\n    return _alt(dout, cache)\n"
     folder = submission(tmp_path / "s", text)
-    process = _start(folder, False, 3072, ["--timed-calls"])
+    process = _start(folder, False, MEMORY_MB, ["--timed-calls"])
     try:
         start = time.monotonic()
-        result = speed.measure(process, properties.timing_requests()[0], timeout=3)
+        result = speed.measure(process, timing_check.requests()[0], timeout=3)
         assert time.monotonic() - start < 10
     finally:
         _kill(process)

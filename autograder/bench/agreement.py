@@ -3,38 +3,22 @@
 Entries of dx, dgamma and dbeta can be near zero (the columns of dx sum to
 zero), so an entry-wise relative error can be large for a rounding difference.
 Each gradient is measured instead against the size of the terms it is made of,
-one scale per feature (column):
-
-- dx: max_i |gamma * dout_i| * inv_std, the size of the direct term;
-- dgamma: sum_i |dout_i * xhat_i|;
-- dbeta: sum_i |dout_i|.
+one scale per feature (cs231n_style.gradient_check.gradient_scales).
 """
 import numpy as np
 
-from cs231n_style.gradient_check import scaled_error
+from cs231n_style.gradient_check import gradient_scales, scaled_error
 
 # A float64 result agrees when within this many units of its scales; float32 and others use the second.
 TOLERANCE = {np.dtype(np.float64): 1e-10, "other": 1e-4}
 
 
-def gradient_scales(dout, cache):
-    """Per-feature scales of (dx, dgamma, dbeta), each of shape (D,), in float64."""
-    dout = np.asarray(dout, dtype=np.float64)
-    xhat = np.asarray(cache["xhat"], dtype=np.float64)
-    gamma = np.asarray(cache["gamma"], dtype=np.float64)
-    inv_std = np.asarray(cache["inv_std"], dtype=np.float64)
-    tiny = np.finfo(np.float64).tiny  # keeps an all-zero column's scale positive
-    return (
-        np.abs(gamma * dout).max(axis=0) * inv_std + tiny,
-        np.abs(dout * xhat).sum(axis=0) + tiny,
-        np.abs(dout).sum(axis=0) + tiny,
-    )
-
-
 def max_scaled_error(actual, expected, dout, cache):
-    """Largest error of actual (dx, dgamma, dbeta) against expected, in units of gradient_scales."""
-    scales = gradient_scales(dout, cache)
-    return max(scaled_error(np.asarray(a), np.asarray(e), s) for a, e, s in zip(actual, expected, scales))
+    """Largest error of actual (dx, dgamma, dbeta) against expected, in units of gradient_scales, for the
+    reference's cache (its x, gamma and eps)."""
+    scales = gradient_scales(cache["x"], cache["gamma"], dout, cache["eps"])
+    return max(scaled_error(np.asarray(a), np.asarray(e), scales[name])
+               for a, e, name in zip(actual, expected, ("dx", "dgamma", "dbeta")))
 
 
 def tolerance(dtype):

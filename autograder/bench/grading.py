@@ -29,7 +29,7 @@ from pathlib import Path
 
 from .. import course
 from .. import grade as grading
-from ..release import ASSIGNMENT
+from ..facts import ASSIGNMENT
 from ..samples import SAMPLES, write_submissions
 from . import options
 

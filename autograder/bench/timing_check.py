@@ -3,7 +3,7 @@
 The hidden test hidden_alt_faster asserts that a student's closed form is at
 least MIN_SPEEDUP times as fast as their graph version: the median ratio of TIMING_PAIRS
 interleaved pairs on 1024x256, in the CPU time of the student's process as the
-grader reads it (autograder/trusted/properties.py, speed.py). This runs exactly that check, as grading does
+grader reads it (autograder/trusted/timing_check.py, speed.py). This runs exactly that check, as grading does
 (the probe in the sandbox, then the judge), many times:
 - on the reference solution, whose lean four-stage graph makes it the hardest
   correct case: every run must pass;
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..release import ASSIGNMENT, ROOT
+from ..facts import ASSIGNMENT, ROOT
 from ..samples.catalog import SAMPLES, graph_under_another_name
-from ..trusted import properties
+from ..trusted import timing_check
 from ..trusted.probe_runner import run_trusted_checks
 from . import options
 
@@ -35,7 +35,7 @@ LOADS = {  # --load: (the program that keeps the other core busy, how the report
     "spin": ("while True: pass", "the other core spinning"),
     "timing": (("from autograder import reference as ref\n"
                "from cs231n_style.data import random_case\n"
-               f"c = random_case(*{properties.TIMING_SIZE}, seed=1, loc=12.0, scale=5.0)\n"
+               f"c = random_case(*{timing_check.TIMING_SIZE}, seed=1, loc=12.0, scale=5.0)\n"
                "while True:\n"
                "    _, cache = ref.batchnorm_forward(c.x, c.gamma, c.beta, {'mode': 'train'})\n"
                "    ref.batchnorm_backward(c.dout, cache)\n"
@@ -68,7 +68,7 @@ def _summary(name, outcomes, expect_pass):
     return (f"{name}: {wanted} of {len(outcomes)} runs {'passed' if expect_pass else 'failed'} as they must; "
             f"median ratio lowest {min(medians):.2f}, 5th percentile {np.percentile(medians, 5):.2f}, "
             f"median {statistics.median(medians):.2f}, 95th percentile {np.percentile(medians, 95):.2f}, "
-            f"highest {max(medians):.2f} (limit {properties.MIN_SPEEDUP})")
+            f"highest {max(medians):.2f} (limit {timing_check.MIN_SPEEDUP})")
 
 
 def main(argv=None):
@@ -92,8 +92,8 @@ def main(argv=None):
         finally:
             if load:
                 load.kill()
-    N, D = properties.TIMING_SIZE
-    print(f"{CHECK} on {N}x{D}, {properties.TIMING_PAIRS} interleaved pairs in the CPU time of the student's process, as graded "
+    N, D = timing_check.TIMING_SIZE
+    print(f"{CHECK} on {N}x{D}, {timing_check.TIMING_PAIRS} interleaved pairs in the CPU time of the student's process, as graded "
           f"(probe in the sandbox), {LOADS[args.load][1]}:")
     print("  " + _summary("reference solution", passes, expect_pass=True))
     print("  " + _summary("graph version renamed as the closed form", fails, expect_pass=False))

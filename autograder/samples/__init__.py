@@ -4,7 +4,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..release import ASSIGNMENT, NOTEBOOK, ROOT
+from ..facts import ASSIGNMENT, NOTEBOOK, ROOT
 from .catalog import SAMPLES, Expect, Sample
 
 __all__ = ["SAMPLES", "Expect", "Sample", "write_submissions"]

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from ..release import ROOT
+from ..facts import ROOT
 from .edit import rename, replace, replace_function, solution_text, student_text
 from .styles import nine_steps
 

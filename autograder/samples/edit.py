@@ -3,7 +3,7 @@ import ast
 import re
 
 from ..editions import BEGIN, END, student_edition
-from ..release import SOLUTION_LAYERS, STUDENT_LAYERS
+from ..facts import SOLUTION_LAYERS, STUDENT_LAYERS
 
 
 def solution_text():

@@ -2,12 +2,13 @@
 import numpy as np
 
 from cs231n_style.data import make_case, random_case
+from cs231n_style.gradient_check import gradient_scales
 from cs231n_style.stages import as_stage
 
-from .. import mistakes
 from .. import reference as ref
+from . import mistakes
 from .cases import HIDDEN, batchnorm_request, hidden_inputs, label
-from .compare import Tally, compare, limit, scales
+from .compare import Tally, compare, limit
 
 GRAPH, ALT = "batchnorm_backward", "batchnorm_backward_alt"
 GRADS = ("dx", "dgamma", "dbeta")
@@ -65,7 +66,7 @@ def _judge_grads(tally, label_, name, request, result):
     eps = request["bn_param"]["eps"]
     _, cache = ref.batchnorm_forward(x, gamma, beta, dict(request["bn_param"]))
     expected = ref.batchnorm_backward_alt(dout, cache)
-    size = scales(x, gamma, dout, eps)
+    size = gradient_scales(x, gamma, dout, eps)
     info = result[name]
     if info["grads"] is None:
         tally.check(label_, False, f"{name} should return a tuple (dx, dgamma, dbeta)")
@@ -102,7 +103,7 @@ def _agreement(tally, label_, request, result):
     graph, alt = result.get(GRAPH), result.get(ALT)
     if not graph or not alt or "error" in graph or "error" in alt or not graph.get("grads") or not alt.get("grads"):
         return
-    size = scales(request["x"], request["gamma"], request["dout"], request["bn_param"]["eps"])
+    size = gradient_scales(request["x"], request["gamma"], request["dout"], request["bn_param"]["eps"])
     if not tally.compare(f"{label_}, your closed form against your graph version", "dx", alt["grads"][0],
                          graph["grads"][0], size["dx"], against="your graph version's", dtype=request["x"].dtype):
         tally.diagnose(_which_is_wrong(request, {GRAPH: graph["grads"], ALT: alt["grads"]}))
@@ -160,7 +161,7 @@ def agreement_judge(requests, results):
     if graph is None or alt is None:
         tally.check(None, False, "both backward passes should return a tuple (dx, dgamma, dbeta)")
         return tally.verdict()
-    size = scales(request["x"], request["gamma"], request["dout"], 1e-5)
+    size = gradient_scales(request["x"], request["gamma"], request["dout"], 1e-5)
     agree = [tally.compare("your closed form against your graph version on 100x500", grad, a, b, size[grad],
                            against="your graph version's", dtype=request["x"].dtype)
              for grad, a, b in zip(GRADS, alt, graph)]
@@ -174,7 +175,7 @@ def _which_is_wrong(request, grads):
     x, gamma, beta, dout = request["x"], request["gamma"], request["beta"], request["dout"]
     eps = request["bn_param"]["eps"]
     _, cache = ref.batchnorm_forward(x, gamma, beta, dict(request["bn_param"]))
-    expected, size = ref.batchnorm_backward_alt(dout, cache), scales(x, gamma, dout, eps)
+    expected, size = ref.batchnorm_backward_alt(dout, cache), gradient_scales(x, gamma, dout, eps)
     comparisons = {name: [compare(g, a, e, size[g], values_only=True) for g, a, e in zip(GRADS, found, expected)]
                    for name, found in grads.items()}
     off = [name for name, found in comparisons.items()
@@ -199,7 +200,7 @@ def stages_judge(requests, results):
     _, cache = ref.batchnorm_forward(request["x"], request["gamma"], request["beta"], dict(request["bn_param"]))
     expected = ref.batchnorm_backward_stages(request["dout"], cache)
     found = result["stages"]
-    size = scales(request["x"], request["gamma"], request["dout"], request["bn_param"]["eps"])
+    size = gradient_scales(request["x"], request["gamma"], request["dout"], request["bn_param"]["eps"])
     for stage in ("dxhat", "dvar", "dmean"):
         if stage in found:  # a stage the student did not name is not checked, as in the notebook
             student = found[stage]

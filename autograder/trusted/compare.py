@@ -12,25 +12,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cs231n_style.gradient_check import same_entries
+from cs231n_style.gradient_check import same_entries, scaled_error
 
 from . import exceptions, policy
 
 # Largest scaled error of a correct implementation: float64 rounding is ~1e-15 and
 # float32 ~1e-6 times the data's conditioning; the mistakes of mistakes.py are >= 1e-2.
 THRESHOLD = {np.dtype(np.float64): 1e-7, np.dtype(np.float32): 2e-3}
-
-
-def scales(x, gamma, dout, eps):
-    """Per-column sizes of out, dx, dgamma and dbeta (float64, positive), each of shape (D,)."""
-    x, gamma, dout = (np.asarray(a, dtype=np.float64) for a in (x, gamma, dout))
-    var = x.var(axis=0)
-    xhat = (x - x.mean(axis=0)) / np.sqrt(var + eps)
-    tiny = 1e-300
-    return {"out": np.abs(gamma) + 1.0,
-            "dx": np.abs(gamma * dout).max(axis=0) / np.sqrt(var + eps) + tiny,
-            "dgamma": np.abs(dout * xhat).sum(axis=0) + tiny,
-            "dbeta": np.abs(dout).sum(axis=0) + tiny}
 
 
 @dataclass(frozen=True)
@@ -66,10 +54,6 @@ def compare(name, student, expected, scale, values_only=False):
         return Comparison(problem=f"{name} contains nan or inf")
     error = scaled_error(student.reshape(expected.shape), expected, scale)
     return Comparison(error, None, () if values_only else tuple(deviations))
-
-
-def scaled_error(a, b, scale):
-    return float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)) / scale))
 
 
 def limit(dtype):

@@ -2,12 +2,12 @@
 import numpy as np
 
 from cs231n_style.data import make_case, random_case
+from cs231n_style.gradient_check import gradient_scales
 
-from .. import mistakes
 from .. import reference as ref
-from . import structure
+from . import mistakes
 from .cases import HIDDEN, hidden_inputs, label
-from .compare import Tally, scales
+from .compare import Tally
 
 
 def _train_request(x, gamma, beta, dout, **bn_param):
@@ -23,7 +23,7 @@ def _judge_train(tally, label_, request, result):
     x, gamma, beta = request["x"], request["gamma"], request["beta"]
     out, _ = ref.batchnorm_forward(x, gamma, beta, bn_param)
     eps = bn_param.get("eps", 1e-5)
-    scale = scales(x, gamma, request["dout"], eps)["out"]
+    scale = gradient_scales(x, gamma, request["dout"], eps)["out"]
     if not tally.compare(label_, "out", info["out"], out, scale):
         before = request["bn_param"].get("running_mean", np.zeros(x.shape[1]))
         tally.name_mistake(mistakes.diagnose("out", info["out"], x, gamma, beta, request["dout"], eps, scale,
@@ -38,9 +38,9 @@ def _judge_train(tally, label_, request, result):
 
 def _diagnose_running(tally, key, student, request, expected):
     bn_param, zeros = request["bn_param"], np.zeros(request["x"].shape[1])
-    tally.name_mistake(structure.running(key, student, bn_param.get(key, zeros), request["x"],
-                                         bn_param.get("momentum", 0.9), bn_param.get("eps", 1e-5),
-                                         start_mean=bn_param.get("running_mean", zeros)))
+    tally.name_mistake(mistakes.diagnose_running(key, student, bn_param.get(key, zeros), request["x"],
+                                                 bn_param.get("momentum", 0.9), bn_param.get("eps", 1e-5),
+                                                 start_mean=bn_param.get("running_mean", zeros)))
 
 
 def _judge_test_mode(tally, label_, request, result):
@@ -54,21 +54,16 @@ def _judge_test_mode(tally, label_, request, result):
     x = request["x"]
     out, _ = ref.batchnorm_forward(x, request["gamma"], request["beta"], bn_param)
     if not tally.compare(label_, "out", info["out"], out, np.abs(request["gamma"]) + 1.0) and info["out"] is not None:
-        eps = bn_param.get("eps", 1e-5)
-        batch_stats = request["gamma"] * (x - x.mean(0)) / np.sqrt(x.var(0) + eps) + request["beta"]
-        if np.allclose(info["out"], batch_stats, rtol=1e-5, atol=1e-6):
-            tally.name_mistake("your test mode normalizes with the batch's own statistics, not the running averages")
-        elif info["out"].shape == x.shape and np.all(np.isfinite(info["out"])):
-            tally.name_mistake(structure.out_test(info["out"], x, request["gamma"], request["beta"],
-                                                  bn_param["running_mean"], bn_param["running_var"], eps))
+        tally.name_mistake(mistakes.diagnose_test_mode(info["out"], x, request["gamma"], request["beta"],
+                                                       bn_param["running_mean"], bn_param["running_var"],
+                                                       bn_param.get("eps", 1e-5)))
     unchanged = (info["running_mean"] is not None and info["running_var"] is not None
                  and np.array_equal(info["running_mean"], info["running_mean_before"])
                  and np.array_equal(info["running_var"], info["running_var_before"]))
     tally.check(label_, unchanged, "running averages left unchanged by test mode",
                 "test mode changed the running averages")
     if not unchanged and info["running_mean"] is not None and info["running_var"] is not None:
-        tally.name_mistake("your test mode updates running_mean and running_var: leave them as they are in test mode "
-                           "(is the update outside the train branch?)")
+        tally.name_mistake(mistakes.TEST_MODE_UPDATES)
 
 
 # --- hidden_forward --------------------------------------------------------------------

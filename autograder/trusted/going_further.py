@@ -4,9 +4,8 @@ import numpy as np
 from cs231n_style.data import make_case, random_case
 from cs231n_style.gradient_check import same_entries
 
-from .. import mistakes
 from .. import reference as ref
-from . import policy
+from . import mistakes, policy
 from .compare import Tally
 
 SIGMA = ("batchnorm_forward_sigma_eps", "batchnorm_backward_sigma_eps")

@@ -3,7 +3,7 @@
     verdicts = run_trusted_checks(submission_dir, ["hidden_forward", ...])
 
 The probe runs in the submission's own folder (its layers.py, and the cs231n_style
-helpers that nbgrader restored from the source), under autograder.sandbox; the
+helpers that nbgrader restored from the source), under autograder.isolation.sandbox; the
 judging runs here, against the reference. Whatever the submission does (loop,
 exit, crash, flood the output, forge its results), the worst it gets is zero for
 the checks it spoils.
@@ -18,10 +18,11 @@ import time
 
 from cs231n_style.probe import decode, encode
 
-from .. import forking, sandbox
-from ..budget import AFTER_TIMEOUT, CHECK_TIMEOUT, SubmissionBudget
+from ..isolation import fork_client, sandbox
+from ..budget import SubmissionBudget
+from ..facts import AFTER_TIMEOUT, CHECK_TIMEOUT, MEMORY_MB
 from .compare import Verdict
-from . import properties, source_analysis, speed
+from . import source_analysis, speed, timing_check
 from .registry import TIMED_OUTSIDE, judge, make_requests
 
 # Seconds of CPU per check. The slowest correct style measured (pure-Python loops over every element in the
@@ -44,8 +45,8 @@ def _sandbox_args(directory, insecure, memory_mb, arguments):
 def _start(directory, insecure, memory_mb, arguments=()):
     """The probe, in the sandbox, with pipes as its stdin and stdout: forked where that is possible."""
     args = _sandbox_args(directory, insecure, memory_mb, arguments)
-    if forking.available():
-        return forking.spawn(args, directory, pipes=True)
+    if fork_client.available():
+        return fork_client.spawn(args, directory, pipes=True)
     return subprocess.Popen([*sandbox.launcher(), *args], cwd=directory, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
 
@@ -82,7 +83,7 @@ def _kill(process):
     process.wait()
 
 
-def probe(directory, requests_by_check, insecure=False, memory_mb=3072, check_timeout=CHECK_TIMEOUT, budget=None):
+def probe(directory, requests_by_check, insecure=False, memory_mb=MEMORY_MB, check_timeout=CHECK_TIMEOUT, budget=None):
     """Run the probe on a submission folder; returns its decoded output or {"error": message}.
 
     budget: seconds after which the probe starts no more checks (None: no limit but the timeouts).
@@ -141,15 +142,15 @@ def _source(directory):
 
 def _timed(directory, check_id, insecure, memory_mb, timeout, source, budget, ran_out):
     """Judge a check of TIMED_OUTSIDE: a probe of its own answers calls timed from here (speed.py), measured
-    again (up to properties.TIMING_ATTEMPTS in all) where only the speed fell short."""
+    again (up to timing_check.TIMING_ATTEMPTS in all) where only the speed fell short."""
     requests = make_requests(check_id)
     if source is not None and source_analysis.analyze(source).calls_graph:
-        return judge(check_id, requests, [{}], source)  # decided from the source (properties.timing_judge)
+        return judge(check_id, requests, [{}], source)  # decided from the source (timing_check.judge)
     for name in speed.FUNCTIONS:
         if name in ran_out:
             return _failed(f"{name} did not finish in an earlier check ({ran_out[name]}), so it is not timed",
                            [check_id])[check_id]
-    for _ in range(properties.TIMING_ATTEMPTS):
+    for _ in range(timing_check.TIMING_ATTEMPTS):
         if budget.limit(timeout) <= 0:
             return _failed(f"this check was not run: {budget.spent_message()}", [check_id])[check_id]
         process = _start(directory, insecure, memory_mb, ["--timed-calls"])
@@ -185,7 +186,7 @@ def _probed_verdict(check_id, requests, outcome, source, budget):
         return _failed(f"the results of this check could not be read ({type(exc).__name__})", [check_id])[check_id]
 
 
-def run_trusted_checks(directory, check_ids, insecure=False, memory_mb=3072, check_timeout=CHECK_TIMEOUT,
+def run_trusted_checks(directory, check_ids, insecure=False, memory_mb=MEMORY_MB, check_timeout=CHECK_TIMEOUT,
                        budget=None):
     """Probe a submission folder and judge each check; returns {check_id: Verdict}.
 

@@ -10,7 +10,7 @@ import inspect
 
 from cs231n_style.probe import run_requests
 
-from . import backward, forward, going_further, properties
+from . import backward, forward, going_further, properties, timing_check
 
 CHECKS = {
     # visible tests: the same inputs as the notebook's check, judged against the reference
@@ -32,7 +32,7 @@ CHECKS = {
     "hidden_backward_alt": (lambda: backward.hidden_requests(backward.ALT),
                             lambda rq, rs: backward.hidden_judge(backward.ALT, rq, rs)),
     "hidden_alt_properties": (properties.requests, properties.judge),
-    "hidden_alt_faster": (properties.timing_requests, properties.timing_judge),
+    "hidden_alt_faster": (timing_check.requests, timing_check.judge),
     "hidden_going_further": (going_further.hidden_requests, going_further.judge),
 }
 

@@ -18,7 +18,7 @@ an earlier one's result. What this cannot stop: a graph version written to be
 slow, or work handed to a thread that ends before the call returns (its CPU
 time is not counted).
 
-Returns the result properties.timing_judge reads: {"timing": {"ratios": [...],
+Returns the result timing_check.judge reads: {"timing": {"ratios": [...],
 "calls_per_timing": [...]}}, or {part: {"error": ...}} for the part that failed,
 or {"wrong": line} for a result that is not the gradient.
 """
@@ -28,11 +28,12 @@ import time
 
 
 from cs231n_style.data import random_case
+from cs231n_style.gradient_check import gradient_scales
 from cs231n_style.timed_calls import MAX_CALLS, Channel, ChannelError, dout_for
 from cs231n_style.timing import compare_timers
 
 from .. import reference as ref
-from .compare import compare, scales
+from .compare import compare
 
 GRAPH, ALT = "batchnorm_backward", "batchnorm_backward_alt"
 PARTS = ("forward", GRAPH, ALT)  # what a failed call is reported under
@@ -40,7 +41,7 @@ FUNCTIONS = ("batchnorm_forward", GRAPH, ALT)  # the student's functions the tim
 GRADS = ("dx", "dgamma", "dbeta")
 EPS = 1e-5
 VERIFIED_SHARE = 0.05  # of the calls after the first of each function, whose result is compared with the reference
-# How far from the gradient a timed result may be, as a fraction of its scale (compare.scales): far looser
+# How far from the gradient a timed result may be, as a fraction of its scale (gradient_scales): far looser
 # than the correctness checks, whose points a mistake costs already, so that only a function that does not
 # compute the gradient at all (a stub, a patched probe's answer, a large mistake) is not timed.
 TOLERANCE = 1e-2
@@ -162,7 +163,7 @@ class _Session:
             raise _Failed({"wrong": f"during the timing on {N}x{D}, {name} did not return (dx, dgamma, dbeta) "
                                     "as arrays of floats"})
         expected = ref.batchnorm_backward_alt(dout, self.ref_cache)
-        size = scales(self.case.x, self.case.gamma, dout, EPS)
+        size = gradient_scales(self.case.x, self.case.gamma, dout, EPS)
         for grad, student, exp in zip(GRADS, grads, expected):
             comparison = compare(grad, student, exp, size[grad])
             if comparison.problem or comparison.error > TOLERANCE:
@@ -181,7 +182,7 @@ def _unfinished(exc, timeout):
 
 def measure(process, request, timeout):
     """Time the student's two backward functions in `process` (started with --timed-calls) as `request` says
-    (properties.timing_requests: N, D, seed, loc, scale, pairs, min_seconds, max_seconds); returns the result dict."""
+    (timing_check.requests: N, D, seed, loc, scale, pairs, min_seconds, max_seconds); returns the result dict."""
     channel = Channel(process.stdout.fileno(), process.stdin.fileno())
     try:
         if channel.read_line(time.monotonic() + timeout) != b"imported\n":

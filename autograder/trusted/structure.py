@@ -1,6 +1,6 @@
 """Explain a wrong array from its structure, for mistakes that no catalogue lists.
 
-The catalogue (autograder/mistakes.py) names a wrong answer that matches one known
+The catalogue (mistakes.py) names a wrong answer that matches one known
 variant exactly. A student's slip is often a variant nobody wrote down, or two at
 once, so here the wrong array is fitted, feature by feature, with the pieces the
 right formula is made of, and the piece whose coefficient is off is named:

@@ -2,39 +2,26 @@
 
 Hidden tests compare your functions with the reference on inputs you never
 saw. The autograder runs them in its own process, after your notebook ran;
-in your notebook, the cell only says so. In the instructor's source folder,
-where the reference sits two levels up (course/source/<assignment>/), the
-cell runs the same check right away, so the source notebook tests itself.
+in your notebook, the cell only says so. The instructor's source notebook
+passes the course's own checks in (`run_check`), so that there the cell runs
+the same check right away and the source notebook tests itself.
 """
-import sys
-from pathlib import Path
-
 from ..autograding import being_graded
 from .report import CheckFailed, note
 
 
+def graded_outside(check_id, run_check=None, layers=None):
+    """Run hidden check `check_id` with `run_check` if one is given, else say it is graded later.
 
-def _instructor_root():
-    """The course repository root if this notebook runs in its source folder, else None."""
-    if being_graded():  # never look for the reference then
-        return None
-    here = Path.cwd().resolve()
-    if here.parent.name != "source" or len(here.parents) < 2:
-        return None
-    root = here.parents[1]
-    return root if (root / "autograder" / "trusted" / "registry.py").is_file() else None
-
-
-def graded_outside(check_id, layers=None):
-    """Run hidden check `check_id` here if the reference is at hand, else say it is graded later."""
-    root = _instructor_root()
-    if root is None:
+    Inputs:
+    - check_id: the test's grade id, e.g. "hidden_forward"
+    - run_check: a function (check_id, layers) -> verdict with .lines ("✓ ..." or "✗ ..."), or None
+    - layers: the module to check (default: cs231n_style.layers)
+    Raises CheckFailed listing the failed lines.
+    """
+    if run_check is None or being_graded():
         note("hidden test: the autograder runs it against the reference when you submit")
         return None
-    if str(root) not in sys.path:
-        sys.path.append(str(root))
-    from autograder.trusted import run_check
-
     if layers is None:
         from cs231n_style import layers
     verdict = run_check(check_id, layers)

@@ -6,7 +6,7 @@ In a notebook cell:
     open_explorer()
 
 Move the controls — batch size, ε, the spread of the features, the dtype,
-your code or the reference, the graph or the closed-form backward — and six
+your code or a reference solution, the graph or the closed-form backward — and six
 panels redraw: the size of dx against the batch size, the noise of the batch
 statistics, the terms of eq. (4) against ε, those terms side by side, the facts
 from the derivation (dx sums to zero; dx is orthogonal to x̂ only when ε = 0)
@@ -22,7 +22,7 @@ Modules: settings (what the controls set), implementations and problems (calling
 the code under study safely), equation4, batch, epsilon, terms, facts, agreement
 (the numbers behind each panel, plain functions), measure (all of them at once),
 panels, dashboard, blit and axes (the figure), controls, explorer and static (the
-widget and its static fallback), bench (the redraw benchmark).
+widget and its static fallback).
 """
 
 
@@ -36,12 +36,14 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def open_explorer(implementations=None, **options):
+def open_explorer(implementations=None, reference_module=None, **options):
     """Show the gradient explorer in the notebook.
 
     Inputs:
-    - implementations: None for your functions (cs231n_style.layers) and the reference
-      solution where it is present, or a dict label -> module-like object
+    - implementations: None for your functions (cs231n_style.layers), or a dict label ->
+      module-like object
+    - reference_module: the name of a module with a reference solution, offered beside yours
+      where it can be imported (the notebook names the course repository's)
     - options: initial control values: batch_size (64), eps (1e-5), spread (1.0),
       dtype ("float64"), implementation ("yours"), backward ("graph"), features (4), seed (0)
 
@@ -57,7 +59,7 @@ def open_explorer(implementations=None, **options):
 
     from .explorer import Explorer
 
-    display(Explorer(implementations, **options))
+    display(Explorer(implementations, reference_module, **options))
 
 
 __all__ = ["Explorer", "open_explorer"]

@@ -1,7 +1,7 @@
 """Graph vs closed form, and both against a numerical gradient, as ε and the dtype change.
 
 Errors are max |difference| divided by the size of the column's largest direct
-term, max_i |dxhat_i| / s (gradient_check.scaled_error), so entries of dx near
+term, max_i |dxhat_i| / s (gradient_check.gradient_scales and scaled_error), so entries of dx near
 zero do not turn rounding into a large "error" the way CS231n's rel_error can.
 The numerical gradient is taken at a few entries of x only (centered
 differences, step h), with the forward pass run in the chosen dtype: in float32
@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cs231n_style.gradient_check import eval_numerical_gradient_array, scaled_error
+from cs231n_style.gradient_check import eval_numerical_gradient_array, gradient_scales, scaled_error
 
-from .equation4 import terms
 from .problems import Problem
 
 AGREEMENT_EPS = np.logspace(-8, 1, 10)
@@ -36,13 +35,6 @@ class Agreement:
     graph_vs_numerical: np.ndarray
     closed_vs_numerical: np.ndarray
     problems: tuple = ()
-
-
-def _direct_scale(case, eps):
-    """Per column, the largest |direct term| = max_i |dxhat_i| / s, shape (D,) (1 where it is 0)."""
-    t = terms(case.x, case.gamma, case.dout, eps)
-    scale = np.abs(t.direct).max(axis=0)
-    return np.where(scale > 0, scale, 1.0)
 
 
 def sample_entries(shape, count=NUMERICAL_ENTRIES, seed=0):
@@ -78,7 +70,7 @@ def agreement_by_eps(implementation, case, eps_values=AGREEMENT_EPS, entries=Non
     problems = {}
     for eps in eps_values:
         eps = float(eps)
-        scale = _direct_scale(case, eps)
+        scale = gradient_scales(case.x, case.gamma, case.dout, eps)["dx"]
         _, cache = implementation.forward(case.x, case.gamma, case.beta, eps)
         dx = {}
         for name in ("batchnorm_backward", "batchnorm_backward_alt"):

@@ -33,8 +33,10 @@ class Explorer:
     """The gradient explorer: six panels on how the batch-norm gradients behave, driven by widgets.
 
     Inputs:
-    - implementations: None for the student's functions and the reference, or a dict
-      label -> module-like object with batchnorm_forward, batchnorm_backward, batchnorm_backward_alt
+    - implementations: None for the student's functions, or a dict label -> module-like object
+      with batchnorm_forward, batchnorm_backward, batchnorm_backward_alt
+    - reference_module: with implementations None, the name of a module with a reference solution,
+      offered beside the student's where it can be imported (the notebook names the course's)
     - options: initial values of the controls, the fields of Settings (batch_size, eps, spread,
       dtype, implementation, backward, features, seed); a bad value raises ValueError naming it
 
@@ -43,8 +45,8 @@ class Explorer:
     Displaying the explorer shows the widget where widgets run, and a static snapshot elsewhere.
     """
 
-    def __init__(self, implementations=None, **options):
-        self.implementations = resolve(implementations)
+    def __init__(self, implementations=None, reference_module=None, **options):
+        self.implementations = resolve(implementations, reference_module)
         self.settings = _settings(self.implementations, options)
         self.dashboard = Dashboard(self.settings.features)
         self.controls = build_controls(self.settings, self.implementations)

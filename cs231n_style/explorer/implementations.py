@@ -1,10 +1,10 @@
-"""The implementations the explorer can show: the student's and, where present, the reference.
+"""The implementations the explorer can show: the student's and, where given and present, a reference.
 
 The student's functions are looked up on the module object
 `cs231n_style.layers` at every call, never copied, so an edit reloaded by
-`%autoreload 2` shows at the next redraw. The reference solution lives in
-`autograder.reference`, which exists in the course repository but not in the
-students' release folder; there the choice stays visible, marked unavailable,
+`%autoreload 2` shows at the next redraw. A reference solution is named by
+the notebook (the course repository has one; the students' copy does not):
+where it cannot be imported, the choice stays visible, marked unavailable,
 with one line saying why.
 """
 import importlib
@@ -14,7 +14,7 @@ from .problems import Problem, call, check_result
 
 FUNCTIONS = ("batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt")
 STUDENT_FILE = "cs231n_style/layers.py"
-REFERENCE_MISSING = "not in the student release (it lives in autograder/, in the course repository)"
+REFERENCE_MISSING = "not available here: {module} cannot be imported (the students' copy has no solution)"
 
 
 @dataclass(frozen=True)
@@ -73,24 +73,32 @@ def student():
     return Implementation("yours", layers, STUDENT_FILE)
 
 
-def reference():
-    """The reference solution, or an unavailable Implementation where it cannot be imported."""
+def reference(module_name):
+    """The reference solution, the module `module_name`, or an unavailable Implementation where it cannot be
+    imported."""
     try:
-        module = importlib.import_module("autograder.reference")
-    except Exception:  # ImportError in the student release; anything else is just as unusable
-        return Implementation("reference", None, "autograder/reference/layers.py", REFERENCE_MISSING)
-    return Implementation("reference", module, "autograder/reference/layers.py")
+        module = importlib.import_module(module_name)
+    except Exception:  # ImportError in the students' copy; anything else is just as unusable
+        return Implementation("reference", None, module_name, REFERENCE_MISSING.format(module=module_name))
+    return Implementation("reference", module, getattr(module, "__file__", None) or module_name)
 
 
-def resolve(implementations=None):
+def resolve(implementations=None, reference_module=None):
     """The implementations to offer, as a dict label -> Implementation.
 
     Inputs:
-    - implementations: None for {"yours": the student's, "reference": the reference}, or a dict
-      label -> module-like object (anything with the three functions as attributes) or Implementation
+    - implementations: None for {"yours": the student's}, or a dict label -> module-like object
+      (anything with the three functions as attributes) or Implementation
+    - reference_module: with implementations None, the name of a module with a reference solution,
+      offered as "reference" (marked unavailable where it cannot be imported)
     """
     if implementations is None:
-        return {"yours": student(), "reference": reference()}
+        found = {"yours": student()}
+        if reference_module is not None:
+            if not isinstance(reference_module, str) or not reference_module:
+                raise ValueError(f"reference_module: expected a module name, got {reference_module!r}")
+            found["reference"] = reference(reference_module)
+        return found
     if not isinstance(implementations, dict) or not implementations:
         raise ValueError("implementations: expected a non-empty dict label -> module with "
                          f"{', '.join(FUNCTIONS)}, got {implementations!r}")
