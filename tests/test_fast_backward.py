@@ -4,8 +4,8 @@ import pytest
 from helpers import train
 
 from autograder import reference as ref
-from autograder.reference import fast
-from autograder.reference.fast import batchnorm_backward_fast
+from autograder.bench import fast
+from autograder.bench.fast import batchnorm_backward_fast
 from autograder.reference.verify import numerical_bn_gradients
 from cs231n_style.data import CASES, make_case, random_case
 from cs231n_style.gradient_check import check_gradient, gradient_scales, scaled_error

@@ -2,8 +2,13 @@
 
 - `backward.py`: the batch-norm backward pass, from the graph version down to
   the memory-traffic floor, in float64 and float32 over batch sizes; its
-  table is `backward_table.py`, its outside references `torch_backward.py`
-  (PyTorch, optional) and `floor.py` (the memory-traffic floor).
+  table is `backward_table.py`, its tuned closed form `fast.py`, its outside
+  references `torch_backward.py` (PyTorch, optional) and
+  cs231n_style/memory_floor.py (the memory-traffic floor).
+- `timing_check.py`: the grader's timing check, run as grading runs it, under load;
+  `tail.py` its worst cases; `grading.py`: grading N generated submissions;
+  `diagnosis.py`: how well mistakes are told and named; `explorer.py`: the
+  explorer's redraw time.
 - shared by benchmarks: `interleaved.py` (times several functions in
   interleaved rounds, ratios with their spread), `agreement.py` (do two
   results agree before their speeds are compared), `options.py` (command-line

@@ -5,9 +5,9 @@ timed in interleaved rounds (see interleaved.py) on the same arrays:
 
     graph  reference batchnorm_backward: node by node through the graph
     alt    reference batchnorm_backward_alt: the closed form
-    fast   autograder.reference.fast.batchnorm_backward_fast: the closed form, tuned numpy
+    fast   autograder.bench.fast.batchnorm_backward_fast: the closed form, tuned numpy
     torch  PyTorch's native CPU batch-norm backward, one thread (optional; see torch_backward.py)
-    floor  the memory-traffic floor: stream the bytes a fused two-pass kernel must move (see floor.py)
+    floor  the memory-traffic floor: stream the bytes a fused two-pass kernel must move (see cs231n_style/memory_floor.py)
 
 and the table shows the median time per call of the graph version and the
 ratios graph/alt, alt/fast, fast/torch and fast/floor, each a time divided by a
@@ -24,7 +24,7 @@ import numpy as np
 from cs231n_style.data import random_case
 
 from ..reference import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
-from ..reference.fast import batchnorm_backward_fast
+from .fast import batchnorm_backward_fast
 from . import options, torch_backward
 from .agreement import max_scaled_error, tolerance
 from .allocator import keep_freed_memory

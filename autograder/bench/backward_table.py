@@ -14,7 +14,7 @@ from .threads import blas_threads_note
 IMPLEMENTATIONS = {
     "graph": "reference batchnorm_backward: node by node through the graph",
     "alt": "reference batchnorm_backward_alt: the closed form",
-    "fast": "autograder.reference.fast.batchnorm_backward_fast: the closed form, tuned numpy",
+    "fast": "autograder.bench.fast.batchnorm_backward_fast: the closed form, tuned numpy",
     "torch": None,  # described by torch_backward.describe
     "floor": "memory-traffic floor: time to stream 5·N·D·itemsize bytes (read dout and x twice, write dx once)",
 }

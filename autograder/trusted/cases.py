@@ -1,7 +1,5 @@
-"""Inputs of the trusted checks: the visible checks' own, and hidden ones the student never saw."""
-import numpy as np
-
-from cs231n_style.data import make_case, random_case
+"""Inputs of the hidden checks, which the student never saw, and the request that calls the functions on them."""
+from cs231n_style.data import random_case
 
 # Shapes, scales, eps and dtypes the student never saw. The batch of two and the
 # spread near sqrt(eps) make mistakes with N - 1 or with eps visible.
@@ -25,17 +23,7 @@ def label(c):
     return f"{c['N']}x{c['D']} {c['dtype']}, spread {c['scale']:g}, eps {c['eps']:g}"
 
 
-def visible(name, seed=0):
-    """A case of the notebook's visible checks (cs231n_style.data), as a dict like HIDDEN's."""
-    case = make_case(name, seed)
-    N, D = case.x.shape
-    return dict(N=N, D=D, eps=case.bn_param["eps"], dtype=str(case.x.dtype), case=case)
-
-
 def batchnorm_request(x, gamma, beta, dout, eps, backwards=(), **extra):
     return {"kind": "batchnorm", "x": x, "gamma": gamma, "beta": beta, "dout": dout,
             "bn_param": {"mode": "train", "eps": eps}, "backwards": list(backwards), **extra}
 
-
-def as_float(*arrays):
-    return [np.asarray(a, dtype=np.float64) for a in arrays]

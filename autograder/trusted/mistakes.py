@@ -26,13 +26,13 @@ def _stats(x, eps, axis=0, ddof=0):
     return (x - mean) / np.sqrt(var + eps), np.sqrt(var + eps), var
 
 
-def _dx(x, gamma, dout, eps, variance=1.0, mean=1.0, scale=1.0, over=None, ddof=0, axis=0):
+def _dx(x, gamma, dout, eps, variance=1.0, mean=1.0, ddof=0, axis=0):
     """(g - mean·ḡ - variance·x̂·Σ(g x̂)/(N - ddof)) / s, the closed form with one part changed."""
     xhat, s, var = _stats(x, eps, axis, ddof)
     g = gamma * dout
     n = x.shape[axis] - ddof
     return (g - mean * g.mean(axis=axis, keepdims=True)
-            - variance * xhat * (g * xhat).sum(axis=axis, keepdims=True) / n) / s * scale
+            - variance * xhat * (g * xhat).sum(axis=axis, keepdims=True) / n) / s
 
 
 def _dx_sigma_eps(x, gamma, dout, eps, root=False):
