@@ -192,6 +192,7 @@ def _stages(layers, request):
     backward = getattr(layers, "batchnorm_backward", None)
     if not callable(backward):
         return {"forward": info, "stages": {"error": "batchnorm_backward is missing from layers.py"}}
+    before = request["dout"].copy()
     try:
         with _running("batchnorm_backward"):
             stages = backward_stages(backward, request["dout"], cache)
@@ -199,7 +200,8 @@ def _stages(layers, request):
         code = getattr(backward, "__code__", None)
         return {"forward": info, "stages": {"error": raised("batchnorm_backward", exc,
                                                             code.co_filename if code else None)[:500]}}
-    return {"forward": info, "stages": {name: _array(value) for name, value in stages.items()}}
+    found = {name: _array(value) for name, value in stages.items()}
+    return {"forward": info, "stages": found, "mutated_inputs": not _same(before, request["dout"])}
 
 
 def _timing(layers, request):

@@ -42,7 +42,7 @@ def test_a_folder_of_submissions_is_judged_with_its_labels(tmp_path):
 
 
 def test_the_sets_written_apart_stay_graded_as_measured():
-    for which in ("first", "second"):
+    for which in ("first", "second", "third"):
         out = io.StringIO()
         shares = diagnosis.measure(diagnosis.written_apart(which), show=True, out=out)
         assert shares["correct at full marks"] == 1.0 and shares["buggy losing points"] == 1.0, out.getvalue()

@@ -17,7 +17,7 @@ With --folder, the submissions are DIR's *.py files instead, each defining the t
 DIR/labels.json giving each file's {"function": the function with the mistake, or "" for a
 correct one, "mistake": a sentence}; a mistake counts as named when a failing check's
 diagnosis names one (Verdict.named), since no phrase is known: read them with --show.
---written-apart first|second judges one of the two sets of WRITTEN_APART in the same way.
+--written-apart first|second|third judges one of the three sets of WRITTEN_APART in the same way.
 
 The timing check (hidden_alt_faster) is left out: it times calls, which takes seconds per
 submission, and no mistake of the corpus is about speed.
@@ -37,7 +37,7 @@ from ..samples.corpus import FORWARD as FORWARD_FUNCTION
 from ..samples.corpus import GRAPH as GRAPH_FUNCTION
 from ..trusted.registry import CHECKS, TIMED_OUTSIDE, run_check
 
-# Two sets of 30 single-mistake and 8 correct submissions, written apart from the grader's code (README.md,
+# Three sets of 30 single-mistake and 8 correct submissions, written apart from the grader's code (README.md,
 # "How well mistakes are told and named"): {set: {name: {"function", "mistake", "source"}}}.
 WRITTEN_APART = Path(__file__).resolve().parent.parent / "samples" / "written_apart.json"
 
@@ -98,8 +98,12 @@ def judge(variant, folder):
 
 
 def outcome(variant, verdicts):
-    """(lost points, named the mistake, checks failed that do not call the mistaken function, diagnosis)."""
+    """(lost points: a check failed, or only a stated deduction was taken; named the mistake; checks failed that
+    do not call the mistaken function; the diagnosis shown). A correct submission's deduction is not a loss here
+    (correct ones are judged at full marks apart from the policy's deductions); a buggy one's is, and is named by
+    its message, which says what differs and what to return instead."""
     failing = {check_id: v for check_id, v in verdicts.items() if v.failures}
+    deductions = [d for v in verdicts.values() for d in v.deductions]
     diagnoses = [v.summary() for v in failing.values()]
     named = (any(variant.names in d for d in diagnoses) if variant.names else
              any(v.named for v in failing.values()))
@@ -108,6 +112,8 @@ def outcome(variant, verdicts):
     shown = f"{first[0]}: {first[1].summary()}" if first else "all checks passed"
     named_first = next((f"{c}: {v.summary()}" for c, v in failing.items()
                         if (variant.names in v.summary() if variant.names else v.named)), shown)
+    if variant.function and not failing and deductions:
+        return True, True, blamed, f"deducted: {deductions[0]}"
     return bool(failing), named, blamed, named_first
 
 
@@ -120,7 +126,8 @@ def measure(submissions=CORRECT + BUGGY, show=False, out=sys.stdout):
     if show:
         for variant, lost, named, blamed, diagnosis in rows:
             verdict = ("full marks" if not lost else "LOST POINTS") if not variant.function else (
-                ("named" if named else "NOT NAMED") if lost else "FULL MARKS")
+                ("DEDUCTED" if diagnosis.startswith("deducted: ") else "named" if named else "NOT NAMED") if lost
+                else "FULL MARKS")
             mistake = f"\n{'':38} (the mistake: {variant.mistake})" if getattr(variant, "mistake", "") else ""
             print(f"{variant.name:38} {verdict:11} {diagnosis[:150]}" + (f"  BLAMES {blamed}" if blamed else "")
                   + mistake, file=out)
@@ -141,7 +148,7 @@ def main(argv=None):
     parser.add_argument("--show", action="store_true", help="print each submission's outcome and diagnosis")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--folder", type=Path, help="judge DIR's *.py files, labelled in DIR/labels.json")
-    source.add_argument("--written-apart", metavar="SET", help="judge a set of WRITTEN_APART: first or second")
+    source.add_argument("--written-apart", metavar="SET", help="judge a set of WRITTEN_APART: first, second or third")
     args = parser.parse_args(argv)
     try:
         submissions = (from_folder(args.folder) if args.folder else

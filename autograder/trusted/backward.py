@@ -71,6 +71,8 @@ def _judge_grads(tally, label_, name, request, result):
     if info["grads"] is None:
         tally.check(label_, False, f"{name} should return a tuple (dx, dgamma, dbeta)")
         return
+    if info["mutated_inputs"] or info["mutated_cache"]:
+        tally.name_mistake(mistakes.changes_inputs(name))
     forward_right = _forward_is_right(request, result)
     # A forward pass that is batch norm with a slip the diagnosis can name costs the forward tests; a backward pass
     # that is the exact gradient of it keeps its own points. (Not of any forward pass: a constant one and a zero
@@ -200,6 +202,8 @@ def stages_judge(requests, results):
     _, cache = ref.batchnorm_forward(request["x"], request["gamma"], request["beta"], dict(request["bn_param"]))
     expected = ref.batchnorm_backward_stages(request["dout"], cache)
     found = result["stages"]
+    if result.get("mutated_inputs"):
+        tally.name_mistake(mistakes.changes_inputs(GRAPH))
     size = gradient_scales(request["x"], request["gamma"], request["dout"], request["bn_param"]["eps"])
     for stage in ("dxhat", "dvar", "dmean"):
         if stage in found:  # a stage the student did not name is not checked, as in the notebook

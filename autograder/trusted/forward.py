@@ -24,6 +24,8 @@ def _judge_train(tally, label_, request, result):
     out, _ = ref.batchnorm_forward(x, gamma, beta, bn_param)
     eps = bn_param.get("eps", 1e-5)
     scale = gradient_scales(x, gamma, request["dout"], eps)["out"]
+    if info["mutated_inputs"]:
+        tally.name_mistake(mistakes.changes_inputs("batchnorm_forward"))
     if not tally.compare(label_, "out", info["out"], out, scale):
         before = request["bn_param"].get("running_mean", np.zeros(x.shape[1]))
         tally.name_mistake(mistakes.diagnose("out", info["out"], x, gamma, beta, request["dout"], eps, scale,

@@ -271,6 +271,19 @@ def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True, s
         return structure.per_feature(name, student, right, x, gamma, eps)
 
 
+# --- changed inputs ------------------------------------------------------------------------
+
+
+def changes_inputs(function):
+    """The mistake of a student function that changed an input array in place (named before any value it got
+    wrong: those values most often follow from it)."""
+    if function == "batchnorm_forward":
+        return ("your batchnorm_forward changes x, gamma or beta in place (x -= mean, say): the caller's array is "
+                "spoiled and what is computed from it afterwards is wrong; compute into a new array (x - mean)")
+    return (f"your {function} changes dout or the cache in place (dout *= gamma, say): every step after it sees the "
+            "changed array; compute into a new one (dxhat = dout * gamma)")
+
+
 # --- test mode and the running averages ----------------------------------------------------
 
 TEST_MODE_BATCH_STATISTICS = "your test mode normalizes with the batch's own statistics, not the running averages"
