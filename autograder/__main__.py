@@ -20,6 +20,9 @@ def main(argv=None):
     grade.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: up to 4, one per core)")
     grade.add_argument("--db-url", default=None,
                        help="gradebook database URL, e.g. postgresql://user@host/gradebook (default: SQLite in OUT)")
+    grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="grade on the workers of this Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: "
+                            "$DASK_SCHEDULER_ADDRESS, else local workers; see README.md, \"Grading on a cluster\")")
     grade.add_argument("--shard", default="1/1", metavar="K/M",
                        help="grade only the K-th of M disjoint shards of the students (with a shared --db-url, "
                             "M processes or machines grade one class; default 1/1)")

@@ -211,13 +211,14 @@ def sandbox_status(insecure):
 
 
 def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT,
-          shard=(1, 1), insecure=False, budget=BUDGET_SECONDS):
+          shard=(1, 1), insecure=False, budget=BUDGET_SECONDS, scheduler=None):
     """Grade every student folder of `submissions` into the course folder `out`; returns the Outcomes.
 
     With shard=(K, M), only the K-th of M disjoint shards of the students: M processes, each with
     an `out` of its own and the same PostgreSQL db_url, grade the class into one gradebook.
     insecure: grade with the limits alone where the sandbox's namespaces are missing (else refused).
     budget: seconds of wall clock for all of one submission's checks and cells (autograder/budget.py).
+    scheduler: the address of a Dask scheduler whose workers grade instead of local ones (cluster.py).
     """
     out = Path(out).resolve()
     course.check_db_url(db_url)
@@ -234,10 +235,19 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CEL
     taken = course.prepare(out, students, db_url=db_url, cell_timeout=cell_timeout, check_timeout=check_timeout,
                            insecure=not sandbox.isolation_available(), budget=budget)
     gradable = [student for student in students if not taken[student].error]
-    with tqdm(total=len(gradable), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
-        errors = pool.grade_all(out, gradable, jobs, budget + SUBMISSION_OVERHEAD, on_done=lambda *_: bar.update(),
-                                while_starting=lambda: course.register_assignment(out))
     url = course.gradebook_url(out, db_url)
+    with tqdm(total=len(gradable), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
+        if scheduler:
+            from . import cluster
+
+            course.register_assignment(out)
+            settings = {"cell_timeout": cell_timeout, "check_timeout": check_timeout, "budget": budget}
+            errors, statuses = cluster.grade_all(out, gradable, scheduler, budget + SUBMISSION_OVERHEAD, settings,
+                                                 url, on_done=lambda *_: bar.update())
+            warning = "; ".join(sorted(filter(None, statuses | {warning or ""}))) or None
+        else:
+            errors = pool.grade_all(out, gradable, jobs, budget + SUBMISSION_OVERHEAD, on_done=lambda *_: bar.update(),
+                                    while_starting=lambda: course.register_assignment(out))
     refused = {student: f"could not be graded: {i.error}" for student, i in taken.items() if i.error}
     _add_students(url, refused)
     errors.update(refused)
@@ -257,7 +267,8 @@ def main(args):
     try:
         outcomes = grade(args.submissions, args.out, jobs=args.jobs, db_url=args.db_url,
                          cell_timeout=args.cell_timeout, check_timeout=args.check_timeout,
-                         shard=parse_shard(args.shard), insecure=args.insecure, budget=args.budget)
+                         shard=parse_shard(args.shard), insecure=args.insecure, budget=args.budget,
+                         scheduler=args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None)
     except course.CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

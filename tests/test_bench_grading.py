@@ -29,3 +29,12 @@ def test_a_small_run_grades_both_ways_with_identical_scores(tmp_path, capsys):
     assert "scores: identical both ways for all 2 submissions (18 graded cells each)" in out
     for way in ("sequential-1", "project-1"):
         assert (tmp_path / "run" / way / "grades.csv").is_file()
+
+
+def test_a_small_run_on_a_loopback_cluster_reports_dasks_overhead(tmp_path, capsys):
+    assert grading.main(["--n", "2", "--jobs", "1", "--dask", "--keep", str(tmp_path / "run")]) == 0
+    out = capsys.readouterr().out
+    assert "--scheduler" in out and "Dask's overhead: " in out
+    assert "scores: identical both ways for all 2 submissions" in out
+    for way in ("local-1", "dask-1"):
+        assert (tmp_path / "run" / way / "grades.csv").is_file()

@@ -1,4 +1,4 @@
-"""Grading throughput: `python -m autograder.bench grading [--n 20] [--jobs 2] [--rounds 1]`.
+"""Grading throughput: `python -m autograder.bench grading [--n 20] [--jobs 2] [--rounds 1] [--dask]`.
 
 Grades N generated submissions twice, into two course folders with the same
 configuration (the sandboxed kernel, the trusted checks):
@@ -12,6 +12,8 @@ Each is timed end to end, from an empty folder to grades.csv, course set-up
 included. With --rounds R > 1 the two alternate (A B, B A, ...) and the ratio
 is reported as the median with its range. Every submission's score on every
 test must be the same both ways; the benchmark says which differ if any do.
+With --dask, the two ways are the project's command with local workers and the same on a Dask
+cluster of as many workers on loopback (grade --scheduler): Dask's overhead.
 
 The submissions are samples (autograder/samples) in the proportions of MIX:
 correct ones in several styles and typical mistakes, repeated with new student
@@ -69,8 +71,8 @@ def grade_sequentially(submissions, out):
             raise RuntimeError(f"nbgrader {args[0]} failed; see {out / f'nbgrader-{args[0]}.log'}")
 
 
-def grade_with_project(submissions, out, jobs):
-    grading.grade(submissions, out, jobs=jobs, progress=False)
+def grade_with_project(submissions, out, jobs, scheduler=None):
+    grading.grade(submissions, out, jobs=jobs, progress=False, scheduler=scheduler)
 
 
 def scores(out, students):
@@ -91,6 +93,39 @@ def differences(a, b, names=("sequential", "project")):
     return lines
 
 
+def _compare_with_dask(args, work, submissions, students):
+    """Local workers against a loopback Dask cluster of as many workers, alternating; returns the exit status.
+    The cluster is started once, before the rounds, as an instructor's cluster stands; each grading run sets up
+    its workers (the plugin: a course folder, nbgrader loaded) and is timed with that."""
+    from .loopback_cluster import LoopbackCluster
+
+    times, results = {"local": [], "dask": []}, {}
+    with LoopbackCluster(work / "cluster", workers=args.jobs) as cluster:
+        for r in range(args.rounds):
+            for way in (("local", "dask") if r % 2 == 0 else ("dask", "local")):
+                out = work / f"{way}-{r + 1}"
+                seconds = _timed(grade_with_project, submissions, out, args.jobs,
+                                 cluster.address if way == "dask" else None)
+                times[way].append(seconds)
+                results.setdefault(way, scores(out, students))
+                print(f"  round {r + 1}: {way:<6} {seconds:7.1f} s  ({seconds / args.n:.2f} s per submission)",
+                      flush=True)
+    per = {way: statistics.median(t) / args.n for way, t in times.items()}
+    overheads = [d / local - 1 for d, local in zip(times["dask"], times["local"])]
+    print(f"\n{'':<44}{'s per submission':>18}")
+    print(f"{'python -m autograder grade':<44}{per['local']:>18.2f}   ({args.jobs} local workers)")
+    print(f"{'python -m autograder grade --scheduler':<44}{per['dask']:>18.2f}   ({args.jobs} Dask workers, loopback)")
+    spread = (f" (range {100 * min(overheads):+.1f}% to {100 * max(overheads):+.1f}% over {len(overheads)} rounds)"
+              if len(overheads) > 1 else "")
+    print(f"Dask's overhead: {100 * statistics.median(overheads):+.1f}%{spread}")
+    diff = differences(results["local"], results["dask"], names=("local", "dask"))
+    if diff:
+        print(f"scores: {len(diff)} differ between the two ways:\n  " + "\n  ".join(diff[:20]))
+    else:
+        print(f"scores: identical both ways for all {args.n} submissions")
+    return 1 if diff else 0
+
+
 def _timed(function, *args):
     start = time.perf_counter()
     function(*args)
@@ -104,6 +139,9 @@ def parser():
                    help=f"workers of the project's command (default {grading.default_jobs()})")
     p.add_argument("--rounds", type=options.positive_int, default=1, help="times to grade each way, alternating (default 1)")
     p.add_argument("--keep", type=Path, default=None, help="keep the submissions and course folders here")
+    p.add_argument("--dask", action="store_true",
+                   help="compare the project's command with local workers against the same on a Dask cluster of "
+                        "--jobs workers on loopback (grade --scheduler), instead of against sequential nbgrader")
     return p
 
 
@@ -122,6 +160,8 @@ def main(argv=None):
         print(f"Grading {args.n} generated submissions ({correct} of every {sum(w for _, w in MIX)} correct, the "
               f"others {mistakes} kinds of mistakes) on {os.cpu_count()} cores, "
               f"{args.rounds} round(s) each way; the project's command with {args.jobs} workers.", flush=True)
+        if args.dask:
+            return _compare_with_dask(args, work, submissions, students)
         times = {"sequential": [], "project": []}
         results = {}
         for r in range(args.rounds):

@@ -1,0 +1,262 @@
+"""Grading on a Dask cluster: one task per student, carrying that student's files, returning all OUT needs.
+
+    errors = cluster.grade_all(out, students, address, timeout, settings, on_done=callback)
+
+The grading command (grade.py, `grade --scheduler ADDRESS`) takes the submissions in as it does for
+local grading (course.prepare: intake, limits, repairs), then sends each student's taken-in folder,
+as bytes, in a task of its own: no worker needs to see the instructor's files. On each Dask worker
+a plugin (GradingPlugin) keeps what makes local grading fast: a course folder of its own, set up
+once, and one long-lived grading worker (pool.Worker: nbgrader loaded once, the fork server, the
+caches). A task writes the student's files there, grades them one at a time, and returns the
+autograded folder, the feedback, the logs and the sandbox's status; that worker's gradebook is
+its scratch. This process writes each result into OUT and the scores into OUT's gradebook with
+nbgrader's own SaveAutoGrades and AssignLatePenalties (save_scores), so OUT holds what a local run
+writes, and only this process writes the gradebook.
+
+A worker that dies in the middle of a task costs nobody a grade: the scheduler runs the task
+again on another worker. A submission whose grading ended more workers than the scheduler allows
+(its distributed.scheduler.allowed-failures, 3 by default) is not tried again: its report says so.
+"""
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+import tomllib
+import warnings
+from pathlib import Path, PurePosixPath
+
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from . import course, pool
+from .facts import ASSIGNMENT, COURSE_ID, NOTEBOOK, ROOT
+from .isolation import sandbox
+
+PLUGIN = "cs231n-grading"
+CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
+
+
+class ClusterError(course.CourseError):
+    """The cluster cannot grade at all (no scheduler, no worker, another version of the project)."""
+
+
+def project_version():
+    """This project's version and a digest of its code: what a worker must run to grade as the client does."""
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    digest = hashlib.sha256()
+    for folder in ("autograder", "cs231n_style"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    digest.update((ROOT / "source" / ASSIGNMENT / NOTEBOOK).read_bytes())
+    return f"{version}+{digest.hexdigest()[:12]}"
+
+
+def read_tree(folder):
+    """{path under folder (posix): bytes} of every regular file below it (links are not followed)."""
+    folder = Path(folder)
+    files = {}
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+        if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts:
+            files[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return files
+
+
+def write_tree(folder, files):
+    """Write {relative posix path: bytes} under folder, which is emptied first; refuses paths that leave it."""
+    folder = Path(folder)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for rel, data in files.items():
+        parts = PurePosixPath(rel).parts
+        if not parts or PurePosixPath(rel).is_absolute() or ".." in parts:
+            raise ValueError(f"{rel!r}: not a path inside the folder")
+        path = folder.joinpath(*parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+class VersionMismatch(RuntimeError):
+    pass
+
+
+class GradingPlugin(WorkerPlugin):
+    """What a Dask worker keeps between students: a course folder and a grading worker."""
+
+    name = PLUGIN
+
+    def __init__(self, version, settings):
+        self.version = version  # the client's
+        self.settings = settings  # course.prepare's options: cell_timeout, check_timeout, budget
+        self.out = self.worker = self.lock = None  # made on the worker (setup): a lock cannot travel
+
+    def setup(self, worker=None):
+        mine = project_version()
+        if mine != self.version:
+            raise VersionMismatch(f"this worker runs the project at version {mine}, the client at {self.version}: "
+                                  "start the workers from the same checkout as the grading command")
+        self.lock = threading.Lock()
+        self.out = Path(tempfile.mkdtemp(prefix="cs231n-dask-"))
+        course.prepare(self.out, {}, insecure=not sandbox.isolation_available(), **self.settings)
+        course.register_assignment(self.out)
+        (self.out / "logs").mkdir(exist_ok=True)
+        self.worker = pool.Worker(self.out, f"dask-{os.getpid()}")
+        try:
+            self.worker.start()  # nbgrader's imports paid now, not by the first student
+        except pool.WorkerFailed:
+            pass  # grade() starts it again, and says why for each student it cannot grade
+
+    def teardown(self, worker=None):
+        if self.worker is not None:
+            self.worker.stop(graceful=True)
+        if self.out is not None:
+            course.remove_folder(self.out)
+
+    def grade(self, student, files, timeout):
+        """Grade one student's taken-in folder; returns what the grading command writes into OUT."""
+        with self.lock:  # one grading worker: one student at a time
+            for part in ("submitted", "autograded", "feedback"):
+                course.remove_folder(self.out / part / student)
+            write_tree(self.out / "submitted" / student / ASSIGNMENT, files)
+            error = self.worker.grade(student, timeout)
+            logs = {path.name: path.read_text(errors="replace")
+                    for path in (self.out / "logs").glob(f"{student}.*.log")}
+            logs[f"{student}.worker.log"] = self._worker_log_since_last()
+            result = {"error": error, "logs": logs, "sandbox": _sandbox_status(),
+                      "autograded": read_tree(self.out / "autograded" / student / ASSIGNMENT),
+                      "feedback": read_tree(self.out / "feedback" / student / ASSIGNMENT)}
+            for part in ("submitted", "autograded", "feedback"):
+                course.remove_folder(self.out / part / student)
+            for path in (self.out / "logs").glob(f"{student}.*.log"):
+                path.unlink()
+            return result
+
+
+    def _worker_log_since_last(self):
+        """What the grading worker wrote to its log (logs/dask-PID.log) since the last student: this one's lines."""
+        path = self.out / "logs" / f"{self.worker.name}.log"
+        if not path.is_file():
+            return ""
+        with path.open("rb") as log:
+            log.seek(getattr(self, "_log_offset", 0))
+            text = log.read()
+        self._log_offset = getattr(self, "_log_offset", 0) + len(text)
+        return text.decode(errors="replace")
+
+
+def _sandbox_status():
+    from .grade import sandbox_status
+    return sandbox_status(insecure=True)
+
+
+def grade_task(student, files, version, timeout):
+    """The task of one student, run on a Dask worker by its GradingPlugin."""
+    from distributed import get_worker
+
+    plugin = get_worker().plugins.get(PLUGIN)
+    if plugin is None or plugin.out is None:
+        raise VersionMismatch("this worker has no grading plugin set up (see its log)")
+    if plugin.version != version:
+        raise VersionMismatch(f"this worker runs the project at version {plugin.version}, the client at {version}")
+    return plugin.grade(student, files, timeout)
+
+
+def save_scores(out, student, db_url):
+    """Write the scores of `student`'s autograded notebook (in OUT) into the gradebook, as nbgrader's autograde
+    does on the worker: the student, the submission (with its timestamp, if handed in), then SaveAutoGrades and
+    AssignLatePenalties."""
+    import nbformat
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+    from nbgrader.utils import parse_utc
+    from sqlalchemy.exc import SAWarning
+
+    submitted = out / "submitted" / student / ASSIGNMENT / "timestamp.txt"
+    timestamp = parse_utc(submitted.read_text().strip()) if submitted.is_file() else None
+    with Gradebook(db_url, COURSE_ID) as gradebook, warnings.catch_warnings():
+        # nbgrader's update_or_create_submission warns of its own session handling (SQLAlchemy), as when it
+        # autogrades: the submission is stored all the same
+        warnings.simplefilter("ignore", category=SAWarning)
+        gradebook.update_or_create_student(student)
+        if timestamp:
+            gradebook.update_or_create_submission(ASSIGNMENT, student, timestamp=timestamp)
+        else:
+            gradebook.update_or_create_submission(ASSIGNMENT, student)
+    notebook = nbformat.read(out / "autograded" / student / ASSIGNMENT / NOTEBOOK, as_version=nbformat.NO_CONVERT)
+    resources = {"nbgrader": {"db_url": db_url, "assignment": ASSIGNMENT, "student": student,
+                              "notebook": Path(NOTEBOOK).stem}}
+    for preprocessor in (SaveAutoGrades(), AssignLatePenalties()):
+        notebook, resources = preprocessor.preprocess(notebook, resources)
+
+
+def _write_result(out, student, result):
+    write_tree(out / "autograded" / student / ASSIGNMENT, result["autograded"])
+    if result["feedback"]:
+        write_tree(out / "feedback" / student / ASSIGNMENT, result["feedback"])
+    (out / "logs").mkdir(exist_ok=True)
+    for name, text in result["logs"].items():
+        if name.startswith(f"{student}.") and "/" not in name:
+            (out / "logs" / name).write_text(text)
+
+
+def grade_all(out, students, address, timeout, settings, db_url, on_done=lambda student, error: None):
+    """Grade `students` (taken in under OUT/submitted) on the cluster at `address`; returns ({student: '' or why
+    not}, {the sandbox statuses the workers reported}). Raises ClusterError if the cluster cannot grade."""
+    from distributed import Client, KilledWorker, as_completed
+
+    version = project_version()
+    errors, statuses = {}, set()
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError) as error:
+        raise ClusterError(f"--scheduler: cannot reach the Dask scheduler at {address} ({error})") from None
+    with client:
+        _set_up(client, version, settings)
+        tries = client.run_on_scheduler(_allowed_failures) + 1
+        futures = {}
+        for student in students:
+            files = read_tree(out / "submitted" / student / ASSIGNMENT)
+            futures[client.submit(grade_task, student, files, version, timeout, key=f"grade-{student}", pure=False,
+                                  retries=0)] = student
+        for future in as_completed(futures):
+            student = futures[future]
+            try:
+                result = future.result()
+            except KilledWorker:
+                errors[student] = (f"could not be graded: grading it ended {tries} Dask workers in turn (the "
+                                   "scheduler's allowed-failures), so it was not tried again")
+            except VersionMismatch as error:
+                raise ClusterError(f"--scheduler: {error}") from None
+            except Exception as error:  # the machine's, not the student's: the others still get graded
+                errors[student] = f"could not be graded: {type(error).__name__}: {error}"[:300]
+            else:
+                statuses.add(result["sandbox"] or "")
+                _write_result(out, student, result)
+                errors[student] = result["error"]
+                if not result["error"]:
+                    save_scores(out, student, db_url)
+            on_done(student, errors[student])
+    return errors, statuses
+
+
+def _allowed_failures(dask_scheduler=None):
+    """The times the scheduler runs a task again after losing its worker (run on the scheduler)."""
+    return dask_scheduler.allowed_failures
+
+
+def _set_up(client, version, settings):
+    """Register the plugin on every worker (and on those that join later); raises ClusterError if none can grade."""
+    plugin = GradingPlugin(version, settings)
+    if not client.scheduler_info().get("workers"):
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+    try:
+        replies = client.register_plugin(plugin, name=PLUGIN)
+    except VersionMismatch as error:
+        raise ClusterError(f"--scheduler: a worker refused to grade: {error}") from None
+    failed = {worker: reply for worker, reply in (replies or {}).items()
+              if isinstance(reply, dict) and reply.get("status") == "error"}
+    if failed:
+        worker, reply = next(iter(failed.items()))
+        raise ClusterError(f"--scheduler: the worker at {worker} could not set up grading: "
+                           f"{reply.get('exception_text') or reply.get('exception')}")

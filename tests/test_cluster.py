@@ -1,0 +1,148 @@
+"""Grading on a Dask cluster: real `dask scheduler` and `dask worker` processes on loopback, against a local run."""
+import csv
+import json
+import os
+import re
+import signal
+import threading
+import time
+
+import pytest
+
+from autograder import cluster
+from autograder import grade as grading
+from autograder.bench.loopback_cluster import LoopbackCluster, free_port
+from autograder.facts import ASSIGNMENT, COURSE_ID, NOTEBOOK
+from autograder.samples import SAMPLES, write_submissions
+
+# Correct ones in two styles, mistakes the checks name, a shape the policy deducts for, stubs, code that does not
+# compile, a cell that loops, an attack on the checks, and a link that intake refuses on the instructor's side.
+NAMES = ("correct_reference", "correct_nine_steps", "no_variance_path", "keepdims_shapes", "stubs", "syntax_error",
+         "endless_loop", "patches_checks", "links_to_solution")
+TIMEOUTS = {"cell_timeout": 20, "check_timeout": 15}  # as the demo: the looping cell does not hold the test up
+
+
+@pytest.fixture(scope="module")
+def submissions(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("submissions")
+    write_submissions(folder, [s for s in SAMPLES if s.name in NAMES])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def dask_cluster(tmp_path_factory):
+    with LoopbackCluster(tmp_path_factory.mktemp("cluster"), workers=2) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def local(submissions, tmp_path_factory):
+    out = tmp_path_factory.mktemp("local") / "out"
+    grading.grade(submissions, out, jobs=2, progress=False, **TIMEOUTS)
+    return out
+
+
+def _reports(out):
+    return {path.stem: json.loads(path.read_text()) for path in sorted((out / "reports").glob("*.json"))}
+
+
+def _scores(out):
+    with (out / "grades.csv").open() as f:
+        return [(row["student_id"], row["score"], row["max_score"], _numbers_out(row["diagnosis"]))
+                for row in csv.DictReader(f)]
+
+
+def _numbers_out(text):
+    """The timing check draws its seeds and the calls it checks at random, each run: its numbers vary."""
+    return re.sub(r"\d+(\.\d+)?(e[-+]\d+)?", "#", text) if isinstance(text, str) else text
+
+
+def _without_sandbox(report):
+    """A report as two runs of the same grading must agree on it: the sandbox's status apart, the timing check's
+    measured numbers as numbers."""
+    report = {key: value for key, value in report.items() if key != "sandbox"}
+    report["tests"] = [dict(test, diagnosis=_numbers_out(test["diagnosis"])) if test["id"] == "hidden_alt_faster"
+                       else test for test in report["tests"]]
+    return report
+
+
+def test_a_class_graded_on_the_cluster_is_graded_as_a_local_run(submissions, dask_cluster, local, tmp_path):
+    out = tmp_path / "out"
+    grading.grade(submissions, out, progress=False, scheduler=dask_cluster.address, **TIMEOUTS)
+    remote, here = _reports(out), _reports(local)
+    assert sorted(remote) == sorted(NAMES)
+    for student in NAMES:  # every test's points and diagnosis
+        assert _without_sandbox(remote[student]) == _without_sandbox(here[student]), student
+    assert _scores(out) == _scores(local)
+    assert _gradebook(out) == _gradebook(local) and len(_gradebook(out)) >= len(NAMES) - 2
+    assert remote["correct_reference"]["score"] == 91 and remote["stubs"]["score"] == 0
+    for student in set(NAMES) - {"links_to_solution"}:  # refused at intake, on this machine
+        assert (out / "feedback" / student / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).is_file(), student
+        assert (out / "autograded" / student / ASSIGNMENT / NOTEBOOK).is_file()
+        assert "attempt 1" in (out / "logs" / f"{student}.autograde.log").read_text()
+        assert f"{student}: " in (out / "logs" / f"{student}.worker.log").read_text()
+
+
+def test_a_worker_killed_in_the_middle_costs_no_student_a_grade(submissions, dask_cluster, local, tmp_path):
+    from distributed import Client
+
+    out, killed, failures = tmp_path / "out", [], []
+
+    def kill_one_busy_worker():
+        with Client(dask_cluster.address, timeout=10) as client:
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and not killed:
+                busy = [worker for worker, tasks in client.processing().items() if tasks]
+                if busy:
+                    pid = client.run(os.getpid, workers=busy[:1])[busy[0]]
+                    time.sleep(1.0)  # well inside the task: grading one student takes seconds
+                    os.kill(pid, signal.SIGKILL)  # its nanny starts a new worker, which gets the plugin
+                    killed.append(pid)
+                time.sleep(0.05)
+
+    def killer_run():
+        try:
+            kill_one_busy_worker()
+        except Exception as error:  # said below, not lost in the thread
+            failures.append(error)
+
+    killer = threading.Thread(target=killer_run)
+    killer.start()
+    grading.grade(submissions, out, progress=False, scheduler=dask_cluster.address, **TIMEOUTS)
+    killer.join()
+    assert not failures and killed, f"no worker was killed: {failures}"
+    assert _scores(out) == _scores(local)  # every student once, graded as locally
+    assert len({row[0] for row in _scores(out)}) == len(NAMES)
+    assert _gradebook(out) == _gradebook(local)  # one submission per student graded, each score as locally
+
+
+def _gradebook(out):
+    """{student: {grade id: auto score}} of every submission in OUT's gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{out / 'gradebook.db'}", COURSE_ID) as gradebook:
+        return {submission.student.id: {grade.name: grade.auto_score for notebook in submission.notebooks
+                                        for grade in notebook.grades}
+                for submission in gradebook.find_assignment(ASSIGNMENT).submissions}
+
+
+def test_workers_refuse_a_client_of_another_version(submissions, dask_cluster, tmp_path, monkeypatch):
+    mine = cluster.project_version()
+    monkeypatch.setattr(cluster, "project_version", lambda: "0.0.1+other")  # in this process only
+    with pytest.raises(cluster.ClusterError) as refused:
+        grading.grade(submissions, tmp_path / "out", progress=False, scheduler=dask_cluster.address, **TIMEOUTS)
+    assert "0.0.1+other" in str(refused.value) and mine in str(refused.value)
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_an_unreachable_scheduler_is_an_error_naming_the_option(submissions, tmp_path, monkeypatch):
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2)
+    with pytest.raises(cluster.ClusterError, match="^--scheduler: cannot reach the Dask scheduler at tcp://127"):
+        grading.grade(submissions, tmp_path / "out", progress=False, scheduler=f"tcp://127.0.0.1:{free_port()}")
+
+
+def test_a_result_cannot_write_outside_its_folder(tmp_path):
+    with pytest.raises(ValueError, match="not a path inside the folder"):
+        cluster.write_tree(tmp_path / "a", {"../escaped": b"x"})
+    cluster.write_tree(tmp_path / "a", {"b/c.txt": b"x"})
+    assert cluster.read_tree(tmp_path / "a") == {"b/c.txt": b"x"}
