@@ -23,9 +23,6 @@ def main(argv=None):
     grade.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="grade on the workers of this Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: "
                             "$DASK_SCHEDULER_ADDRESS, else local workers; see README.md, \"Grading on a cluster\")")
-    grade.add_argument("--shard", default="1/1", metavar="K/M",
-                       help="grade only the K-th of M disjoint shards of the students (with a shared --db-url, "
-                            "M processes or machines grade one class; default 1/1)")
     grade.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
                        help=f"seconds a notebook cell may run (default {CELL_TIMEOUT})")
     grade.add_argument("--check-timeout", type=int, default=CHECK_TIMEOUT,

@@ -81,24 +81,37 @@ class VersionMismatch(RuntimeError):
     pass
 
 
-class GradingPlugin(WorkerPlugin):
-    """What a Dask worker keeps between students: a course folder and a grading worker."""
+def plugin_name(version, settings):
+    """The plugin's name for a version and settings: a later run with the same ones finds its workers set up."""
+    key = hashlib.sha256(repr((version, sorted(settings.items()))).encode()).hexdigest()[:12]
+    return f"{PLUGIN}-{key}"
 
-    name = PLUGIN
+
+class GradingPlugin(WorkerPlugin):
+    """What a Dask worker keeps between students: a course folder and a grading worker. Kept between grading runs
+    of the same version and settings (idempotent: registering it again does not set the workers up again)."""
+
+    idempotent = True
 
     def __init__(self, version, settings):
         self.version = version  # the client's
-        self.settings = settings  # course.prepare's options: cell_timeout, check_timeout, budget
-        self.out = self.worker = self.lock = None  # made on the worker (setup): a lock cannot travel
+        self.settings = settings  # course.prepare's options (cell_timeout, check_timeout, budget) and insecure
+        self.name = plugin_name(version, settings)
+        self.out = self.worker = self.lock = self.sandbox = None  # made on the worker (setup): a lock cannot travel
 
     def setup(self, worker=None):
         mine = project_version()
         if mine != self.version:
             raise VersionMismatch(f"this worker runs the project at version {mine}, the client at {self.version}: "
                                   "start the workers from the same checkout as the grading command")
+        from .grade import sandbox_status
+
+        settings = dict(self.settings)
+        # Raises where this worker's sandbox has no namespaces and the instructor did not pass --insecure.
+        self.sandbox = sandbox_status(settings.pop("insecure", False))
         self.lock = threading.Lock()
         self.out = Path(tempfile.mkdtemp(prefix="cs231n-dask-"))
-        course.prepare(self.out, {}, insecure=not sandbox.isolation_available(), **self.settings)
+        course.prepare(self.out, {}, insecure=not sandbox.isolation_available(), **settings)
         course.register_assignment(self.out)
         (self.out / "logs").mkdir(exist_ok=True)
         self.worker = pool.Worker(self.out, f"dask-{os.getpid()}")
@@ -123,7 +136,7 @@ class GradingPlugin(WorkerPlugin):
             logs = {path.name: path.read_text(errors="replace")
                     for path in (self.out / "logs").glob(f"{student}.*.log")}
             logs[f"{student}.worker.log"] = self._worker_log_since_last()
-            result = {"error": error, "logs": logs, "sandbox": _sandbox_status(),
+            result = {"error": error, "logs": logs, "sandbox": self.sandbox,
                       "autograded": read_tree(self.out / "autograded" / student / ASSIGNMENT),
                       "feedback": read_tree(self.out / "feedback" / student / ASSIGNMENT)}
             for part in ("submitted", "autograded", "feedback"):
@@ -145,16 +158,11 @@ class GradingPlugin(WorkerPlugin):
         return text.decode(errors="replace")
 
 
-def _sandbox_status():
-    from .grade import sandbox_status
-    return sandbox_status(insecure=True)
-
-
-def grade_task(student, files, version, timeout):
-    """The task of one student, run on a Dask worker by its GradingPlugin."""
+def grade_task(student, files, name, version, timeout):
+    """The task of one student, run on a Dask worker by its GradingPlugin called `name`."""
     from distributed import get_worker
 
-    plugin = get_worker().plugins.get(PLUGIN)
+    plugin = get_worker().plugins.get(name)
     if plugin is None or plugin.out is None:
         raise VersionMismatch("this worker has no grading plugin set up (see its log)")
     if plugin.version != version:
@@ -212,13 +220,13 @@ def grade_all(out, students, address, timeout, settings, db_url, on_done=lambda 
     except (OSError, TimeoutError) as error:
         raise ClusterError(f"--scheduler: cannot reach the Dask scheduler at {address} ({error})") from None
     with client:
-        _set_up(client, version, settings)
+        name = _set_up(client, version, settings)
         tries = client.run_on_scheduler(_allowed_failures) + 1
         futures = {}
         for student in students:
             files = read_tree(out / "submitted" / student / ASSIGNMENT)
-            futures[client.submit(grade_task, student, files, version, timeout, key=f"grade-{student}", pure=False,
-                                  retries=0)] = student
+            futures[client.submit(grade_task, student, files, name, version, timeout, key=f"grade-{student}",
+                                  pure=False, retries=0)] = student
         for future in as_completed(futures):
             student = futures[future]
             try:
@@ -246,17 +254,32 @@ def _allowed_failures(dask_scheduler=None):
 
 
 def _set_up(client, version, settings):
-    """Register the plugin on every worker (and on those that join later); raises ClusterError if none can grade."""
+    """Register the plugin on every worker (and on those that join later), after removing the plugins of other
+    versions or settings; returns its name. Raises ClusterError if the workers cannot grade."""
     plugin = GradingPlugin(version, settings)
     if not client.scheduler_info().get("workers"):
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+    for stale in client.run_on_scheduler(_worker_plugins):
+        if stale.startswith(PLUGIN) and stale != plugin.name:
+            try:
+                client.unregister_worker_plugin(stale)  # its teardown stops its grading worker
+            except Exception:  # noqa: BLE001 -- one whose set-up failed on the workers is not on them to remove
+                pass
     try:
-        replies = client.register_plugin(plugin, name=PLUGIN)
+        replies = client.register_plugin(plugin, name=plugin.name)
     except VersionMismatch as error:
         raise ClusterError(f"--scheduler: a worker refused to grade: {error}") from None
+    except course.CourseError as error:  # its sandbox, say, where the instructor did not pass --insecure
+        raise ClusterError(f"--scheduler: a worker could not set up grading: {error}") from None
     failed = {worker: reply for worker, reply in (replies or {}).items()
               if isinstance(reply, dict) and reply.get("status") == "error"}
     if failed:
         worker, reply = next(iter(failed.items()))
         raise ClusterError(f"--scheduler: the worker at {worker} could not set up grading: "
                            f"{reply.get('exception_text') or reply.get('exception')}")
+    return plugin.name
+
+
+def _worker_plugins(dask_scheduler=None):
+    """The names of the worker plugins the scheduler hands to every worker (run on the scheduler)."""
+    return list(dask_scheduler.worker_plugins)

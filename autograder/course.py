@@ -149,10 +149,11 @@ def prepare(out, students, db_url=None, memory_mb=MEMORY_MB, cell_timeout=CELL_T
 
 
 # Errors of a gradebook that another grading process is setting up or writing at the same moment.
-# ForeignKeyViolation: nbgrader saw no submissions and set about replacing the notebook's cells, and
-# another shard's first autograde added a submission in between; tried again, nbgrader keeps the cells.
-# MissingEntry "No such grade": the other way round, another shard's set-up replaced the graded cells while
-# this autograde was saving its scores (seen once in tests/test_gradebook_postgres.py); tried again, they are there.
+# (Two grading runs against one --db-url gradebook, or a worker's first autograde while the assignment is being
+# registered.) ForeignKeyViolation: nbgrader saw no submissions and set about replacing the notebook's cells, and
+# another process's first autograde added a submission in between; tried again, nbgrader keeps the cells.
+# MissingEntry "No such grade": the other way round, another process's set-up replaced the graded cells while
+# this autograde was saving its scores; tried again, they are there.
 CONCURRENT_SETUP = ("database is locked", "UniqueViolation", "already exists", "could not serialize",
                     "deadlock detected", "ForeignKeyViolation", "No such grade")
 
@@ -160,7 +161,7 @@ CONCURRENT_SETUP = ("database is locked", "UniqueViolation", "already exists", "
 def register_assignment(out, attempts=4):
     """nbgrader generate_assignment: the assignment, its notebooks and their graded cells into the gradebook.
 
-    Several processes sharing one gradebook (--shard) may create its tables at the same
+    Several processes sharing one gradebook may create its tables at the same
     moment; the one that loses the race tries again once the tables are there.
     """
     for attempt in range(attempts):

@@ -1,6 +1,6 @@
 """Grade a folder of submissions with nbgrader, end to end.
 
-    python -m autograder grade SUBMISSIONS --out OUT [--jobs N] [--db-url URL] [--shard K/M]
+    python -m autograder grade SUBMISSIONS --out OUT [--jobs N] [--db-url URL] [--scheduler ADDRESS]
 
 SUBMISSIONS holds one folder per student, each a copy of the release folder with
 that student's work. The command sets up the course folder under OUT (see
@@ -180,20 +180,6 @@ def print_table(outcomes, stream=sys.stdout):
         print(f"{o.student:<{width}}  {o.score:>5g} / {o.max_score:<3g}  {o.diagnosis}", file=stream)
 
 
-def parse_shard(text):
-    """'K/M' -> (K, M), for --shard: this process grades the K-th of M disjoint shards of the students."""
-    k, sep, m = str(text).partition("/")
-    if not (sep and k.isdigit() and m.isdigit() and 1 <= int(k) <= int(m)):
-        raise course.CourseError(f"--shard: expected K/M with 1 <= K <= M (for example 1/2), got {text!r}")
-    return int(k), int(m)
-
-
-def in_shard(names, shard):
-    """The names of shard (K, M): every M-th name of the sorted list, starting with the K-th."""
-    k, m = shard
-    return [name for i, name in enumerate(sorted(names)) if i % m == k - 1]
-
-
 def sandbox_status(insecure):
     """None where students' code runs in the sandbox with all its protections; else the warning to print
     and report (each missing protection, in a sentence).
@@ -211,11 +197,9 @@ def sandbox_status(insecure):
 
 
 def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CELL_TIMEOUT, check_timeout=CHECK_TIMEOUT,
-          shard=(1, 1), insecure=False, budget=BUDGET_SECONDS, scheduler=None):
+          insecure=False, budget=BUDGET_SECONDS, scheduler=None):
     """Grade every student folder of `submissions` into the course folder `out`; returns the Outcomes.
 
-    With shard=(K, M), only the K-th of M disjoint shards of the students: M processes, each with
-    an `out` of its own and the same PostgreSQL db_url, grade the class into one gradebook.
     insecure: grade with the limits alone where the sandbox's namespaces are missing (else refused).
     budget: seconds of wall clock for all of one submission's checks and cells (autograder/budget.py).
     scheduler: the address of a Dask scheduler whose workers grade instead of local ones (cluster.py).
@@ -226,8 +210,6 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CEL
     if warning:
         print(warning, file=sys.stderr, flush=True)
     students, rejected = course.find_submissions(submissions)
-    students = {name: students[name] for name in in_shard(students, shard)}
-    rejected = in_shard(rejected, shard)
     for name, value in (("--jobs", jobs), ("--cell-timeout", cell_timeout), ("--check-timeout", check_timeout),
                         ("--budget", budget)):
         if value < 1:
@@ -241,7 +223,8 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CEL
             from . import cluster
 
             course.register_assignment(out)
-            settings = {"cell_timeout": cell_timeout, "check_timeout": check_timeout, "budget": budget}
+            settings = {"cell_timeout": cell_timeout, "check_timeout": check_timeout, "budget": budget,
+                        "insecure": insecure}
             errors, statuses = cluster.grade_all(out, gradable, scheduler, budget + SUBMISSION_OVERHEAD, settings,
                                                  url, on_done=lambda *_: bar.update())
             warning = "; ".join(sorted(filter(None, statuses | {warning or ""}))) or None
@@ -267,7 +250,7 @@ def main(args):
     try:
         outcomes = grade(args.submissions, args.out, jobs=args.jobs, db_url=args.db_url,
                          cell_timeout=args.cell_timeout, check_timeout=args.check_timeout,
-                         shard=parse_shard(args.shard), insecure=args.insecure, budget=args.budget,
+                         insecure=args.insecure, budget=args.budget,
                          scheduler=args.scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None)
     except course.CourseError as error:
         print(f"error: {error}", file=sys.stderr)

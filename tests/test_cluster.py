@@ -12,7 +12,7 @@ import pytest
 from autograder import cluster
 from autograder import grade as grading
 from autograder.bench.loopback_cluster import LoopbackCluster, free_port
-from autograder.facts import ASSIGNMENT, COURSE_ID, NOTEBOOK
+from autograder.facts import ASSIGNMENT, BUDGET_SECONDS, COURSE_ID, NOTEBOOK
 from autograder.samples import SAMPLES, write_submissions
 
 # Correct ones in two styles, mistakes the checks name, a shape the policy deducts for, stubs, code that does not
@@ -106,10 +106,21 @@ def test_a_worker_killed_in_the_middle_costs_no_student_a_grade(submissions, das
         except Exception as error:  # said below, not lost in the thread
             failures.append(error)
 
+    def _plugin_folders(dask_worker=None):  # {plugin name: its course folder}, run on each worker
+        return {name: str(p.out) for name, p in dask_worker.plugins.items() if name.startswith(cluster.PLUGIN)}
+
+    with Client(dask_cluster.address, timeout=10) as client:  # a local function travels by value, not by name
+        cluster._set_up(client, cluster.project_version(), {**TIMEOUTS, "budget": BUDGET_SECONDS,
+                                                                     "insecure": False})  # as grade() will
+        before = client.run(_plugin_folders)
     killer = threading.Thread(target=killer_run)
     killer.start()
     grading.grade(submissions, out, progress=False, scheduler=dask_cluster.address, **TIMEOUTS)
     killer.join()
+    with Client(dask_cluster.address, timeout=10) as client:
+        after = client.run(_plugin_folders)
+    kept = [address for address in before if after.get(address) == before[address]]
+    assert kept and all(before[address] for address in kept)  # the worker not killed was not set up again
     assert not failures and killed, f"no worker was killed: {failures}"
     assert _scores(out) == _scores(local)  # every student once, graded as locally
     assert len({row[0] for row in _scores(out)}) == len(NAMES)
@@ -133,6 +144,21 @@ def test_workers_refuse_a_client_of_another_version(submissions, dask_cluster, t
         grading.grade(submissions, tmp_path / "out", progress=False, scheduler=dask_cluster.address, **TIMEOUTS)
     assert "0.0.1+other" in str(refused.value) and mine in str(refused.value)
     assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_a_worker_without_namespaces_grades_only_when_told_insecure(tmp_path):
+    preload = tmp_path / "no_namespaces.py"  # as on a machine (or a pod) where user namespaces are not allowed
+    preload.write_text("from autograder.isolation import sandbox\nsandbox._available = False\n")
+    submissions = write_submissions(tmp_path / "submissions", [s for s in SAMPLES if s.name == "correct_reference"])
+    with LoopbackCluster(tmp_path / "cluster", workers=1, worker_args=["--preload", str(preload)]) as running:
+        with pytest.raises(cluster.ClusterError, match="could not set up grading: .*namespaces.*--insecure"):
+            grading.grade(submissions, tmp_path / "refused", progress=False, scheduler=running.address, **TIMEOUTS)
+        assert not (tmp_path / "refused" / "grades.csv").exists()
+        grading.grade(submissions, tmp_path / "out", progress=False, scheduler=running.address, insecure=True,
+                      **TIMEOUTS)
+    report = _reports(tmp_path / "out")["correct_reference"]
+    assert report["sandbox"].startswith("warning: ") and "namespaces" in report["sandbox"]
+    assert report["score"] == 91
 
 
 def test_an_unreachable_scheduler_is_an_error_naming_the_option(submissions, tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""A PostgreSQL gradebook (--db-url), filled by two grading processes that share nothing but the database."""
+"""A PostgreSQL gradebook (--db-url): password authentication, and a class graded on a Dask cluster into it."""
 import csv
 import json
 import os
@@ -9,14 +9,16 @@ from pathlib import Path
 import pytest
 from postgres import postgres_server
 
-from autograder.grade import in_shard, parse_shard
+from autograder import grade as grading
+from autograder.bench.loopback_cluster import LoopbackCluster
 from autograder.samples import SAMPLES, write_submissions
 from autograder.samples.verify import problems
 from autograder.isolation.sandbox import groups_available, isolation_available
 from autograder.course import CourseError
+from autograder.facts import ASSIGNMENT, COURSE_ID
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARDED = ("correct_reference", "gamma_missing", "sign_error", "stubs")
+GRADED = ("correct_reference", "gamma_missing", "sign_error", "stubs")
 
 
 @pytest.fixture(scope="module")
@@ -35,40 +37,31 @@ def test_the_server_asks_for_the_password(server):
             pass
 
 
-def test_two_processes_grade_disjoint_shards_into_one_postgresql_gradebook(tmp_path, server, monkeypatch):
+def test_a_class_graded_on_a_dask_cluster_fills_the_postgresql_gradebook(tmp_path, server, monkeypatch):
     from nbgrader.api import Gradebook
 
     create, pgpass = server
     url = create("course")
-    monkeypatch.setenv("PGPASSFILE", str(pgpass))
-    samples = [s for s in SAMPLES if s.name in SHARDED]
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))  # the instructor's process alone writes the gradebook
+    samples = [s for s in SAMPLES if s.name in GRADED]
     submissions = write_submissions(tmp_path / "submissions", samples)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    processes = [subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(submissions),
-                                   "--out", str(tmp_path / f"machine{k}"), "--db-url", url, "--shard", f"{k}/2",
-                                   "--jobs", "1", "--cell-timeout", "20", "--check-timeout", "15"],
-                                  env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-                 for k in (1, 2)]
-    outputs = [p.communicate(timeout=900)[0] for p in processes]
-    assert [p.returncode for p in processes] == [0, 0], "\n".join(outputs)
+    out = tmp_path / "out"
+    with LoopbackCluster(tmp_path / "cluster", workers=2) as dask_cluster:
+        grading.grade(submissions, out, db_url=url, progress=False, scheduler=dask_cluster.address,
+                      cell_timeout=20, check_timeout=15)
+    assert not (out / "gradebook.db").exists()  # nothing went to SQLite
 
-    graded = []
-    for k in (1, 2):
-        with (tmp_path / f"machine{k}" / "grades.csv").open() as f:
-            graded.append([row["student_id"] for row in csv.DictReader(f)])
-        assert not (tmp_path / f"machine{k}" / "gradebook.db").exists()  # nothing went to SQLite
-    assert sorted(graded[0] + graded[1]) == sorted(SHARDED) and not set(graded[0]) & set(graded[1])
-
-    with Gradebook(url, "batchnorm-backward") as gradebook:
-        in_database = {s.student.id: s.score for s in gradebook.assignment_submissions("batchnorm_backward")}
-    assert sorted(in_database) == sorted(SHARDED)
+    with Gradebook(url, COURSE_ID) as gradebook:
+        in_database = {s.student.id: s.score for s in gradebook.assignment_submissions(ASSIGNMENT)}
+    assert sorted(in_database) == sorted(GRADED)
+    with (out / "grades.csv").open() as f:
+        rows = {row["student_id"]: row for row in csv.DictReader(f)}
     for sample in samples:
-        machine = 1 if sample.name in graded[0] else 2
-        report = json.loads((tmp_path / f"machine{machine}" / "reports" / f"{sample.name}.json").read_text())
-        assert in_database[sample.name] == pytest.approx(report["score"])
-        with (tmp_path / f"machine{machine}" / "grades.csv").open() as f:
-            diagnosis = next(r for r in csv.DictReader(f) if r["student_id"] == sample.name)["diagnosis"]
-        assert not problems(sample, report, diagnosis, isolation_available(), groups_available()), sample.name
+        report = json.loads((out / "reports" / f"{sample.name}.json").read_text())
+        assert in_database[sample.name] == pytest.approx(report["score"]) == pytest.approx(
+            float(rows[sample.name]["score"]))
+        assert not problems(sample, report, rows[sample.name]["diagnosis"], isolation_available(),
+                            groups_available()), sample.name
 
 
 def test_a_password_in_the_url_is_refused(tmp_path):
@@ -77,20 +70,6 @@ def test_a_password_in_the_url_is_refused(tmp_path):
                          text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert run.returncode == 2 and "--db-url: leave the password out" in run.stderr and "PGPASSFILE" in run.stderr
     assert "s3cret" not in run.stderr
-
-
-def test_shards_split_the_class_without_overlap():
-    names = [f"s{i}" for i in range(7)]
-    shards = [in_shard(names, (k, 3)) for k in (1, 2, 3)]
-    assert sorted(sum(shards, [])) == sorted(names)
-    assert [len(s) for s in shards] == [3, 2, 2]
-    assert in_shard(names, (1, 1)) == sorted(names)
-
-
-@pytest.mark.parametrize("text", ["0/2", "3/2", "1", "a/b", "1/0", ""])
-def test_bad_shard_is_named(text):
-    with pytest.raises(CourseError, match="^--shard: "):
-        parse_shard(text)
 
 
 @pytest.mark.parametrize("error, tries", [

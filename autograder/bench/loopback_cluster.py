@@ -28,8 +28,9 @@ def free_port():
 
 
 class LoopbackCluster:
-    def __init__(self, folder, workers=2):
+    def __init__(self, folder, workers=2, worker_args=()):
         self.folder, self.workers, self.port = Path(folder), workers, free_port()
+        self.worker_args = list(worker_args)  # more options of `dask worker`, e.g. ["--preload", "module"]
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.processes = []
@@ -46,7 +47,7 @@ class LoopbackCluster:
         self._start("scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard", name="scheduler")
         for k in range(1, self.workers + 1):
             self._start("worker", self.address, "--nthreads", "1", "--no-dashboard", "--name", f"w{k}",
-                        "--local-directory", str(self.folder / f"w{k}"), name=f"worker-{k}")
+                        "--local-directory", str(self.folder / f"w{k}"), *self.worker_args, name=f"worker-{k}")
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
