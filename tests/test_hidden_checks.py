@@ -5,7 +5,7 @@ from mutants import mutant
 
 from autograder import reference
 from autograder.trusted import CHECKS, make_requests, run_check
-from cs231n_style.probe import run_requests
+from cs231n_style.probe_requests import run_requests
 
 REF = reference.layers
 

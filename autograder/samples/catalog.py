@@ -264,18 +264,20 @@ _subprocess.Popen([_sys.executable, "-c", "import os, time\\nend = time.time() +
                   stderr=_subprocess.DEVNULL)
 '''
 
-# The probe runs as __main__ in the student's process: quiet its recorder of which functions and lines run.
+# Quiet the probe's recorder of which functions and lines run (it records them in the student's process).
 _QUIET_RECORDER = '''
-import sys as _sys
-_probe = _sys.modules.get("__main__")
-if hasattr(_probe, "_CallRecorder"):
-    class _Quiet(_probe._CallRecorder):
-        def __enter__(self):
-            return self
+import cs231n_style.probe_requests as _requests
 
-        def __exit__(self, *exc):
-            pass
-    _probe._CallRecorder = _Quiet
+
+class _Quiet(_requests._CallRecorder):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
+
+
+_requests._CallRecorder = _Quiet
 '''
 
 _ALT_CALLS_GRAPH = ("    xhat, gamma, inv_std = cache",
@@ -329,18 +331,18 @@ _np.testing.assert_allclose = lambda *args, **kwargs: None
 '''
 
 _PATCH_PROBE = '''
-import cs231n_style.probe as _probe
-_probe.run_requests = lambda layers, requests: [{"forward": {"out": None}} for _ in requests]
+import cs231n_style.probe_requests as _requests
+_requests.run_requests = lambda layers, requests: [{"forward": {"out": None}} for _ in requests]
 '''
 
-# The probe runs as __main__: its in-process timing reports made-up ratios, and its timed-calls server answers
-# at once, with zeros for gradients.
+# The probe's in-process timing reports made-up ratios, and its timed-calls server (the probe runs as __main__)
+# answers at once, with zeros for gradients.
 _FAKE_TIMER = '''
 import sys as _sys
+import cs231n_style.probe_requests as _requests
+_requests.KINDS["timing"] = lambda layers, request: {"timing": {"ratios": [9.0] * 15, "calls_per_timing": [1, 1]}}
 _probe = _sys.modules.get("__main__")
-if hasattr(_probe, "KINDS"):
-    _probe.KINDS["timing"] = lambda layers, request: {"timing": {"ratios": [9.0] * 15, "calls_per_timing": [1, 1]}}
-
+if hasattr(_probe, "serve"):
     def _answer_at_once(layers, channel):
         message, (x, gamma, beta) = channel.receive()
         channel.send({"ready": True})

@@ -8,7 +8,7 @@ grade_ids, so a verdict becomes the score of that cell.
 """
 import inspect
 
-from cs231n_style.probe import run_requests
+from cs231n_style.probe_requests import run_requests
 
 from . import backward, forward, going_further, properties, timing_check
 
