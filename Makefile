@@ -21,7 +21,7 @@ release: $(READY)
 lab: $(READY)
 	$(BIN)/jupyter lab assignment.ipynb
 
-# The backward-pass benchmark; installs the optional `bench` extra (PyTorch) first.
+# The backward-pass benchmark; installs the optional `bench` extra (PyTorch, numba) first.
 bench: $(BENCH_READY)
 	$(BIN)/python -m autograder.bench
 

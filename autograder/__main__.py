@@ -37,6 +37,18 @@ def main(argv=None):
     check = commands.add_parser("check", help="run the grader's checks on a working copy, without a gradebook")
     check.add_argument("folder", type=Path, nargs="?", default=Path("."),
                        help="a folder with cs231n_style/layers.py (default: the current folder)")
+    report = commands.add_parser("report", help="write OUT/report.html, the class report (grade writes it too)")
+    report.add_argument("out", type=Path, metavar="OUT", help="a folder graded by `grade`")
+    report.add_argument("--db-url", default=None, help="the gradebook, if grade was given --db-url")
+    export = commands.add_parser("export", help="the grades, manual points included, for Canvas, Moodle or as CSV")
+    export.add_argument("out", type=Path, metavar="OUT", help="a folder graded by `grade`")
+    export.add_argument("--format", required=True, choices=("canvas", "moodle", "csv"), help="the layout to write")
+    export.add_argument("--roster", type=Path, default=None,
+                        help="CSV with a student_id column and the LMS's ids (see README.md, \"Grades for an LMS\")")
+    export.add_argument("--output", type=Path, default=None, help="the file to write (default: OUT/export/FORMAT.csv)")
+    export.add_argument("--column", default=None, help="the grade column's header (default: the assignment's name; "
+                        "Canvas matches an existing assignment by \"Name (id)\")")
+    export.add_argument("--db-url", default=None, help="the gradebook, if grade was given --db-url")
     args = parser.parse_args(argv)
     skip_unused_imports()
     if args.command in ("demo", "grade"):
@@ -66,6 +78,14 @@ def _run(args):
         from .selfcheck import main as check_main
 
         return check_main(args)
+    if args.command == "report":
+        from .class_report import main as report_main
+
+        return report_main(args)
+    if args.command == "export":
+        from .export import main as export_main
+
+        return export_main(args)
     if args.command == "grade":
         from . import grade as grading
 

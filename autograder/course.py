@@ -76,6 +76,9 @@ def write_config(out, db_url=None, memory_mb=MEMORY_MB, cell_timeout=CELL_TIMEOU
     """Write OUT/nbgrader_config.py for this course folder."""
     lines = [
         "c = get_config()  # noqa: F821",
+        "import sys",
+        "# The course's modules, for a Jupyter server started in this folder (formgrader) without PYTHONPATH",
+        f"sys.path[:0] = [] if {str(ROOT)!r} in sys.path else [{str(ROOT)!r}]",
         f"load_subconfig({str(COURSE_CONFIG)!r})  # noqa: F821",
         f"c.CourseDirectory.root = {str(out)!r}",
         f"c.TrustedChecks.insecure = {bool(insecure)!r}",

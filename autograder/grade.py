@@ -26,10 +26,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from . import course, intake, pool
+from . import course, gradebook, intake, pool
 from .isolation import sandbox
 from .nbgrader_cells import graded_cells
-from .preprocessors import EXECUTION_KEY, KERNEL_KEY, VERDICTS_FILE
+from .preprocessors import EXECUTION_KEY, KERNEL_KEY, SECONDS_KEY, VERDICTS_FILE
 from .facts import ASSIGNMENT, BUDGET_SECONDS, CELL_TIMEOUT, CHECK_TIMEOUT, COURSE_ID
 
 # Seconds beyond the budget of the student's code for the rest of one student's grading (kernel start, feedback):
@@ -49,36 +49,7 @@ class Outcome:
     error: str = ""
     refused: list = field(default_factory=list)  # what intake.copy_submission refused of the folder
     repaired: list = field(default_factory=list)  # what was changed in the notebook before grading (course.Intake)
-
-
-def read_gradebook(db_url, students):
-    """{student: (score, max_score, {grade_id: (score, max_score, needs_manual)})} from the gradebook."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    results = {}
-    with Gradebook(db_url, COURSE_ID) as gradebook:
-        for student in students:
-            try:
-                submission = gradebook.find_submission(ASSIGNMENT, student)
-            except MissingEntry:
-                continue
-            grades = {}
-            for notebook in submission.notebooks:
-                for grade in notebook.grades:
-                    grades[grade.name] = (grade.score, grade.max_score, grade.needs_manual_grade)
-            results[student] = (submission.score, submission.max_score, grades)
-    return results
-
-
-def _add_students(db_url, students):
-    """Put students whose submission was refused in the gradebook, so that nbgrader's export lists them."""
-    if not students:
-        return
-    from nbgrader.api import Gradebook
-
-    with Gradebook(db_url, COURSE_ID) as gradebook:
-        for student in students:
-            gradebook.update_or_create_student(student)
+    seconds: dict = field(default_factory=dict)  # wall clock of the trusted checks and of the notebook's run
 
 
 def _source_tests(out):
@@ -86,14 +57,15 @@ def _source_tests(out):
     return graded_cells(out / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
 
 
-def _outcome(out, student, error, gradebook, tests, refused=(), repaired=()):
-    """The Outcome of one student from the gradebook and the trusted checks' record."""
+def _outcome(out, student, error, scores, tests, refused=(), repaired=()):
+    """The Outcome of one student from the gradebook's scores (gradebook.read_scores) and the trusted checks'
+    record."""
     record_path = out / "autograded" / student / ASSIGNMENT / VERDICTS_FILE
     record = json.loads(record_path.read_text()) if record_path.is_file() and not error else {}
     outcome = Outcome(student, max_score=sum(points for _, points, _ in tests), error=error, refused=list(refused),
-                      repaired=list(repaired))
-    score, _, grades = gradebook.get(student, (0.0, None, {}))
-    if error or student not in gradebook:
+                      repaired=list(repaired), seconds=record.get(SECONDS_KEY, {}))
+    score, _, grades = scores.get(student, (0.0, None, {}))
+    if error or student not in scores:
         outcome.score = 0.0
         grades = {}
     else:
@@ -137,7 +109,8 @@ def _write_reports(out, outcomes, sandbox_warning=None):
             continue
         (reports / f"{o.student}.json").write_text(json.dumps(
             {"student": o.student, "score": o.score, "max_score": o.max_score, "tests": o.tests,
-             "refused": o.refused, "repaired": o.repaired, "sandbox": sandbox_warning or "isolated"},
+             "refused": o.refused, "repaired": o.repaired, "sandbox": sandbox_warning or "isolated",
+             "seconds": o.seconds, "error": o.error or None},
             indent=1) + "\n")
 
 
@@ -149,8 +122,8 @@ def _export(out, db_url):
 
     target = out / "nbgrader_grades.csv"
     try:
-        with Gradebook(db_url, COURSE_ID) as gradebook:
-            CsvExportPlugin(to=str(target)).export(gradebook)
+        with Gradebook(db_url, COURSE_ID) as book:
+            CsvExportPlugin(to=str(target)).export(book)
     except Exception:
         (out / "logs" / "export.log").write_text(traceback.format_exc())
         return {}
@@ -232,18 +205,30 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CEL
             errors = pool.grade_all(out, gradable, jobs, budget + SUBMISSION_OVERHEAD, on_done=lambda *_: bar.update(),
                                     while_starting=lambda: course.register_assignment(out))
     refused = {student: f"could not be graded: {i.error}" for student, i in taken.items() if i.error}
-    _add_students(url, refused)
+    gradebook.add_students(url, refused)
     errors.update(refused)
     tests = _source_tests(out)
-    gradebook = read_gradebook(url, students)
-    outcomes = [_outcome(out, student, errors[student], gradebook, tests, taken[student].refused,
+    scores = gradebook.read_scores(url, students)
+    outcomes = [_outcome(out, student, errors[student], scores, tests, taken[student].refused,
                          taken[student].repaired) for student in students]
     outcomes += [Outcome(intake.shown(name), 0.0, sum(p for _, p, _ in tests),
                          "could not be graded: the folder name is not a usable student id "
                          "(letters, digits, _ . @ - only)", error="invalid id") for name in rejected]
     _write_reports(out, outcomes, warning)
     _write_grades(out, outcomes, _export(out, url))
+    _write_class_report(out, url)
     return outcomes
+
+
+def _write_class_report(out, db_url):
+    """OUT/report.html; a failure to write it is said, and costs no student anything."""
+    from . import class_report
+
+    try:
+        class_report.write_report(out, db_url)
+    except Exception:  # noqa: BLE001 -- every grade is written already
+        (out / "logs" / "report.log").write_text(traceback.format_exc())
+        print(f"warning: the class report could not be written; see {out / 'logs' / 'report.log'}", file=sys.stderr)
 
 
 def main(args):

@@ -21,6 +21,7 @@ import functools
 import html
 import json
 import re
+import time
 from pathlib import Path
 
 import nbformat
@@ -39,6 +40,7 @@ from .trusted.probe_runner import run_trusted_checks
 VERDICTS_FILE = ".trusted_checks.json"  # beside the autograded notebook; nbgrader ignores dot files
 EXECUTION_KEY = "notebook_stopped"  # in VERDICTS_FILE, beside the grade_ids: why the notebook's execution ended early
 KERNEL_KEY = "kernel_sandbox"  # in VERDICTS_FILE: what the kernel's sandbox said of its end (sandbox.NOTE)
+SECONDS_KEY = "seconds_taken"  # in VERDICTS_FILE: {"checks": s, "notebook": s} of wall clock (the class report)
 MAX_LINES_SHOWN = 12
 
 
@@ -50,7 +52,13 @@ class LimitedExecute(Execute):
     def preprocess(self, nb, resources=None, *args, **kwargs):
         self._spent, self._truncated, self._dead = {}, set(), False
         self._budget = SubmissionBudget.of(resources, self.config)
-        return super().preprocess(nb, resources, *args, **kwargs)
+        start = time.perf_counter()
+        try:
+            return super().preprocess(nb, resources, *args, **kwargs)
+        finally:
+            record = self._read_record()
+            record[SECONDS_KEY] = {**record.get(SECONDS_KEY, {}), "notebook": round(time.perf_counter() - start, 2)}
+            self._write_record(record)
 
     def _get_timeout(self, cell):
         return self._budget.limit(self.timeout, AFTER_TIMEOUT)
@@ -90,10 +98,16 @@ class LimitedExecute(Execute):
         return cell, self.resources
 
     def _record(self, key, text):
-        record_path = Path(self.resources["metadata"]["path"]) / VERDICTS_FILE
-        record = json.loads(record_path.read_text()) if record_path.is_file() else {}
+        record = self._read_record()
         record[key] = text
-        record_path.write_text(json.dumps(record, indent=1))
+        self._write_record(record)
+
+    def _read_record(self):
+        record_path = Path(self.resources["metadata"]["path"]) / VERDICTS_FILE
+        return json.loads(record_path.read_text()) if record_path.is_file() else {}
+
+    def _write_record(self, record):
+        (Path(self.resources["metadata"]["path"]) / VERDICTS_FILE).write_text(json.dumps(record, indent=1))
 
     async def _async_cleanup_kernel(self):
         provisioner = getattr(self.km, "provisioner", None)
@@ -150,6 +164,7 @@ class TrustedChecks(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         directory = Path(resources["metadata"]["path"]).resolve()
+        start = time.perf_counter()
         check_ids = [_grade_id(c) for c in nb.cells if _grade_id(c) in CHECKS]
         verdicts = run_trusted_checks(directory, check_ids, insecure=self.insecure, memory_mb=self.memory_mb,
                                       check_timeout=self.check_timeout,
@@ -158,6 +173,7 @@ class TrustedChecks(NbGraderPreprocessor):
         record = {gid: {"fraction": v.fraction, "diagnosis": v.diagnosis, "summary": v.summary(),
                         "failures": v.failures, "deductions": v.deductions, "named": v.named}
                   for gid, v in verdicts.items()}
+        record[SECONDS_KEY] = {"checks": round(time.perf_counter() - start, 2)}
         (directory / VERDICTS_FILE).write_text(json.dumps(record, indent=1))
         return nb, resources
 

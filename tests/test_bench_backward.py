@@ -14,32 +14,39 @@ from optional import import_or_skip
 
 from autograder.bench import backward, torch_backward
 from autograder.bench.__main__ import main as bench_main
+from autograder.bench.backward_table import COLUMNS
 from cs231n_style.memory_floor import floor_bytes, floor_function
 from autograder.reference import batchnorm_forward
 from cs231n_style.data import random_case
 
 ROOT = Path(__file__).resolve().parent.parent
-NAMES = ("graph", "alt", "fast", "torch", "floor")
-RATIO = r"(\d+\.\d+) \((\d+\.\d+)–(\d+\.\d+)\)"
-NUMBER = r"(\d+(?:\.\d+)?)"
-ROW = re.compile(rf"^  (\d+)×(\d+) +{NUMBER} (µs|ms|s) +{RATIO} +{RATIO} +(—|{RATIO}) +{RATIO} +{NUMBER}$")
+NAMES = ("graph", "alt", "fast", "torch", "fused", "floor")
+RATIO = re.compile(r"(\d+\.\d+) \((\d+\.\d+)–(\d+\.\d+)\)")
+CELL = {"N×D": re.compile(r"\d+×\d+"), "graph": re.compile(r"\d+(\.\d+)? (µs|ms|s)"),
+        "floor GB/s": re.compile(r"\d+(\.\d+)?")}
+NUMBA = "make bench-deps, or pip install numba"
+TORCH = "make bench-deps, or pip install torch==2.13.0"
 
 
 def _tables(output):
-    """{dtype: [row match, ...]} from the printed tables."""
+    """{dtype: [row, ...]} from the printed tables, each row a dict column heading -> cell text."""
     tables, current = {}, None
     for line in output.splitlines():
         if line in ("float64", "float32"):
             current = tables.setdefault(line, [])
         elif current is not None and line.startswith("  ") and "×" in line and not line.startswith("  N×D"):
-            match = ROW.match(line)
-            assert match, f"row not in the expected format: {line!r}"
-            current.append(match)
+            cells = re.split(r" {2,}", line.strip())  # columns are at least two spaces apart
+            assert len(cells) == len(COLUMNS), f"row not in the expected format: {line!r}"
+            row = dict(zip(COLUMNS, cells))
+            for heading, cell in row.items():
+                pattern = CELL.get(heading, RATIO)
+                assert pattern.fullmatch(cell) or (pattern is RATIO and cell == "—"), f"{heading}: {line!r}"
+            current.append(row)
     return tables
 
 
-def _check_ratio(match, first_group):
-    median, low, high = (float(match[first_group + i]) for i in range(3))
+def _check_ratio(cell):
+    median, low, high = (float(value) for value in RATIO.fullmatch(cell).groups())
     assert 0 < low <= median <= high
 
 
@@ -48,65 +55,91 @@ def _quick(capsys, *options):
     return capsys.readouterr().out
 
 
-def _hide_torch(monkeypatch):
-    monkeypatch.setitem(sys.modules, "torch", None)  # `import torch` now raises ImportError
+def _hide(monkeypatch, *names):
+    for name in names:
+        monkeypatch.setitem(sys.modules, name, None)  # `import name` now raises ImportError
 
 
-def test_quick_run_without_torch_says_so(monkeypatch, capsys):
-    _hide_torch(monkeypatch)
+def test_quick_run_without_torch_and_numba_says_so(monkeypatch, capsys):
+    _hide(monkeypatch, "torch", "numba")
     output = _quick(capsys)
     lines = output.splitlines()
     for name in NAMES:
         assert any(line.startswith(f"  {name} ") for line in lines), name
     assert ("  torch  PyTorch: not installed — pip install torch==2.13.0 (or `make bench` installs it)"
             in lines)
+    assert ("  fused  numba: not installed — pip install numba (or, in the course repository, make bench-deps)"
+            in lines)
     tables = _tables(output)
     assert list(tables) == ["float64", "float32"]
     for rows in tables.values():
-        assert [(int(m[1]), int(m[2])) for m in rows] == [(8, 4), (32, 16)]
-        for match in rows:
-            _check_ratio(match, 5)   # graph/alt
-            _check_ratio(match, 8)   # alt/fast
-            assert match[11] == "—"  # fast/torch
-            _check_ratio(match, 15)  # fast/floor
-            assert float(match[3]) > 0 and float(match[18]) > 0
+        assert [row["N×D"] for row in rows] == ["8×4", "32×16"]
+        for row in rows:
+            for heading in ("graph/alt", "alt/fast", "fast/floor"):
+                _check_ratio(row[heading])
+            for heading in ("fast/torch", "fused/torch", "fused/floor"):
+                assert row[heading] == "—"
+            assert float(row["graph"].split()[0]) > 0 and float(row["floor GB/s"]) > 0
 
 
 def test_table_header_names_every_column(monkeypatch, capsys):
-    _hide_torch(monkeypatch)
+    _hide(monkeypatch, "torch", "numba")
     output = _quick(capsys, "--dtypes", "float32", "--sizes", "5x3")
     header = [line for line in output.splitlines() if line.startswith("  N×D")]
     assert len(header) == 1
-    assert header[0].split() == ["N×D", "graph", "graph/alt", "alt/fast", "fast/torch", "fast/floor", "floor", "GB/s"]
+    assert header[0].split() == ["N×D", "graph", "graph/alt", "alt/fast", "fast/torch", "fast/floor", "fused/torch",
+                                 "fused/floor", "floor", "GB/s"]
     assert "numpy BLAS:" in output and "memory allocator: system default" in output
 
 
 def test_run_returns_the_times_of_every_implementation():
     results = backward.run(sizes=((6, 3),), dtypes=("float64",), rounds=2, min_seconds=0.001, torch=None,
-                           out=lambda line: None)
+                           fused=None, out=lambda line: None)
     [(dtype, size, times)] = results
     assert (dtype, size, times.rounds) == ("float64", (6, 3), 2)
     assert times.names == ("graph", "alt", "fast", "floor")
 
 
-def test_no_torch_option_leaves_it_out(capsys):
-    output = _quick(capsys, "--no-torch", "--dtypes", "float64")
+def test_no_torch_and_no_fused_options_leave_them_out(capsys):
+    output = _quick(capsys, "--no-torch", "--no-fused", "--dtypes", "float64")
     assert "  torch  PyTorch: left out (--no-torch)" in output.splitlines()
-    assert all(m[11] == "—" for m in _tables(output)["float64"])
+    assert "  fused  fused kernel: left out (--no-fused)" in output.splitlines()
+    for row in _tables(output)["float64"]:
+        assert row["fast/torch"] == row["fused/torch"] == row["fused/floor"] == "—"
 
 
 def test_quick_run_with_torch(capsys):
-    torch = import_or_skip("torch", "make bench-deps, or pip install torch==2.13.0")
+    torch = import_or_skip("torch", TORCH)
     threads = torch.get_num_threads()
-    output = _quick(capsys, "--dtypes", "float32")
+    output = _quick(capsys, "--dtypes", "float32", "--no-fused")
     assert f"  torch  PyTorch {torch.__version__} aten.native_batch_norm_backward (train=True), 1 thread" in output
-    for match in _tables(output)["float32"]:
-        _check_ratio(match, 12)
+    for row in _tables(output)["float32"]:
+        _check_ratio(row["fast/torch"])
     assert torch.get_num_threads() == threads  # restored after the run
 
 
+def test_quick_run_with_the_fused_kernel(monkeypatch, capsys):
+    numba = import_or_skip("numba", NUMBA)
+    _hide(monkeypatch, "torch")
+    output = _quick(capsys)
+    assert (f"  fused  cs231n_style.fused.batchnorm_backward_fused: eq. (4) as one loop, two passes over dout and x, "
+            f"compiled by numba {numba.__version__}, 1 thread (parallel=False)") in output.splitlines()
+    for rows in _tables(output).values():
+        for row in rows:
+            _check_ratio(row["fused/floor"])
+            assert row["fused/torch"] == "—"
+
+
+def test_the_fused_kernel_is_timed_against_torch_when_both_are_installed(capsys):
+    import_or_skip("numba", NUMBA)
+    import_or_skip("torch", TORCH)
+    for row in _tables(_quick(capsys, "--dtypes", "float64", "--sizes", "16x8"))["float64"]:
+        for heading in ("fast/torch", "fused/torch", "fused/floor"):
+            _check_ratio(row[heading])
+
+
 def test_load_torch_returns_none_when_it_cannot_be_imported(monkeypatch):
-    _hide_torch(monkeypatch)
+    _hide(monkeypatch, "torch")
     assert torch_backward.load_torch() is None
     assert torch_backward.describe(None) == torch_backward.NOT_INSTALLED
 
@@ -120,6 +153,24 @@ def test_a_wrong_implementation_is_refused_before_timing():
     functions["fast"] = lambda: (dx, dgamma * 1.001, dbeta)
     with pytest.raises(RuntimeError, match=r"^fast: disagrees with the reference closed form"):
         backward.check_agreement(functions, case.dout, cache)
+
+
+def test_a_wrong_fused_kernel_is_refused_before_timing():
+    # The fused row gets dout and the cache's x, gamma, mean and inv_std, and is checked like the others.
+    case = random_case(7, 3, seed=0)
+    _, cache = batchnorm_forward(case.x, case.gamma, case.beta, case.bn_param)
+    given = []
+
+    def wrong(dout, x, gamma, mean, inv_std):
+        given.append((dout, x, gamma, mean, inv_std))
+        return np.zeros_like(dout), np.zeros_like(gamma), dout.sum(axis=0)
+
+    functions = backward.backward_functions(case.dout, cache, fused=wrong)
+    assert list(functions) == ["graph", "alt", "fast", "fused", "floor"]
+    with pytest.raises(RuntimeError, match=r"^fused: disagrees with the reference closed form"):
+        backward.check_agreement(functions, case.dout, cache)
+    [arguments] = given
+    assert all(a is b for a, b in zip(arguments, (case.dout, *(cache[k] for k in ("x", "gamma", "mean", "inv_std")))))
 
 
 def test_floor_moves_five_arrays_and_reads_its_inputs_only():

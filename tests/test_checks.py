@@ -1,14 +1,16 @@
 """The notebook's checks: they pass the reference and name what is wrong in wrong code."""
+import sys
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from mutants import mutant
+from optional import import_or_skip
 
 from autograder import reference
 from cs231n_style import checks
 from cs231n_style.autograding import GRADING_ENV
-from cs231n_style.checks import CheckFailed
+from cs231n_style.checks import CheckFailed, speed
 
 REF = reference.layers
 ALL_CHECKS = [checks.check_forward_train, checks.check_forward_test, checks.check_backward_stages,
@@ -197,10 +199,40 @@ def test_illustrations_step_aside_while_the_autograder_runs(monkeypatch, capsys)
 
     monkeypatch.setenv(GRADING_ENV, "1")
     assert checks.time_alt_vs_graph(REF) is None
+    assert checks.time_fused_kernel() is None
     assert draw_graph() is None
     assert open_explorer() is None
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(" is left out")[0] for line in lines] == ["(the timing", "(the figure", "(the explorer"]
+    assert [line.split(" is left out")[0] for line in lines] == [
+        "(the timing", "(the fused kernel's timing", "(the figure", "(the explorer"]
+
+
+def test_fused_kernel_cell_prints_its_distance_to_the_floor_beside_the_students_versions(capsys):
+    numba = import_or_skip("numba", "make bench-deps, or pip install numba")
+    timings = checks.time_alt_vs_graph(REF, N=256, D=64, pairs=3)
+    capsys.readouterr()
+    result = checks.time_fused_kernel(pairs=3)
+    assert len(result.ratios) == 3 and all(np.isfinite(result.ratios))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"On the same 256x64 float64 batch, with the fused kernel compiled by numba {numba.__version__}:"
+    assert lines[1:3] == timings.over_floor_lines()
+    assert lines[3].startswith("  the fused kernel takes   ") and lines[3].endswith("x)") and len(lines) == 4
+
+
+def test_fused_kernel_cell_without_the_timing_cell_says_to_run_it(monkeypatch, capsys):
+    import_or_skip("numba", "make bench-deps, or pip install numba")
+    monkeypatch.setattr(speed, "_last_timings", None)
+    assert len(checks.time_fused_kernel(pairs=1).ratios) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("On a 1024x256 float64 batch")
+    assert lines[-1] == "  (run the timing cell above to see your two versions beside it)"
+
+
+def test_fused_kernel_cell_without_numba_says_how_to_install_it_in_one_line(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "numba", None)  # `import numba` now raises ImportError
+    assert checks.time_fused_kernel() is None
+    assert capsys.readouterr().out == ("(the fused kernel needs numba, which is not installed: pip install numba "
+                                       "(or, in the course repository, make bench-deps))\n")
 
 
 def test_a_hidden_cell_runs_the_checks_it_is_given_and_otherwise_announces_itself(monkeypatch, capsys):

@@ -58,9 +58,9 @@ def _numbers_out(text):
 
 
 def _without_sandbox(report):
-    """A report as two runs of the same grading must agree on it: the sandbox's status apart, the timing check's
-    measured numbers as numbers."""
-    report = {key: value for key, value in report.items() if key != "sandbox"}
+    """A report as two runs of the same grading must agree on it: the sandbox's status and the seconds taken apart,
+    the timing check's measured numbers as numbers."""
+    report = {key: value for key, value in report.items() if key not in ("sandbox", "seconds")}
     report["tests"] = [dict(test, diagnosis=_numbers_out(test["diagnosis"])) if test["id"] == "hidden_alt_faster"
                        else test for test in report["tests"]]
     return report

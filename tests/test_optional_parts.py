@@ -1,6 +1,6 @@
 """Without its optional parts the suite still collects and runs: what needs them skips, saying what to install.
 
-Each run here is a pytest of this suite in a fresh Python in which torch and
+Each run here is a pytest of this suite in a fresh Python in which torch, numba and
 playwright cannot be imported, as on a new user's machine before `make bench-deps`.
 """
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 import optional
 
 ROOT = Path(__file__).resolve().parent.parent
-UNAVAILABLE = ("torch", "playwright")
+UNAVAILABLE = ("torch", "numba", "playwright")
 # A None in sys.modules makes `import NAME` raise ImportError, as if the package were not installed.
 RUN_WITHOUT = ("import sys; sys.modules.update({name: None for name in %r}); import pytest; "
                "raise SystemExit(pytest.main(sys.argv[1:]))" % (UNAVAILABLE,))

@@ -14,7 +14,8 @@ import sys  # noqa: E402
 # name -> module with main(argv) -> exit status
 BENCHMARKS = {"backward": "autograder.bench.backward", "timing": "autograder.bench.timing_check",
               "grading": "autograder.bench.grading", "tail": "autograder.bench.tail",
-              "diagnosis": "autograder.bench.diagnosis", "explorer": "autograder.bench.explorer"}
+              "diagnosis": "autograder.bench.diagnosis", "explorer": "autograder.bench.explorer",
+              "similarity": "autograder.bench.similarity"}
 DEFAULT = ("backward",)
 
 

@@ -2,10 +2,11 @@
 
 A row reads, for example,
 
-    4096×512    24.3 ms   1.3 (1.2–1.5)      2.3 (2.1–2.5)      1.7 (1.5–1.9)      2.4 (2.1–2.9)      23.8
+    4096×512    24.3 ms   1.3 (1.2–1.5)      2.3 (2.1–2.5)      1.7 (1.5–1.9)      2.4 (2.1–2.9)      0.70 (0.62–0.81)   1.0 (0.94–1.1)     23.8
 
-size, the graph version's median time per call, then time ratios as
-"median (lowest–highest)" over the interleaved rounds, then the floor's bandwidth.
+size, the graph version's median time per call, then the time ratios of RATIOS as
+"median (lowest–highest)" over the interleaved rounds ('—' where torch or fused
+is missing), then the floor's bandwidth.
 """
 from .allocator import allocator_note
 from cs231n_style.memory_floor import floor_bytes
@@ -16,11 +17,13 @@ IMPLEMENTATIONS = {
     "alt": "reference batchnorm_backward_alt: the closed form",
     "fast": "autograder.bench.fast.batchnorm_backward_fast: the closed form, tuned numpy",
     "torch": None,  # described by torch_backward.describe
+    "fused": None,  # described by backward.describe_fused
     "floor": "memory-traffic floor: time to stream 5·N·D·itemsize bytes (read dout and x twice, write dx once)",
 }
 # (heading, numerator, denominator): each column is time(numerator) / time(denominator).
 RATIOS = (("graph/alt", "graph", "alt"), ("alt/fast", "alt", "fast"),
-          ("fast/torch", "fast", "torch"), ("fast/floor", "fast", "floor"))
+          ("fast/torch", "fast", "torch"), ("fast/floor", "fast", "floor"),
+          ("fused/torch", "fused", "torch"), ("fused/floor", "fused", "floor"))
 
 
 def format_seconds(seconds):
@@ -33,7 +36,7 @@ def format_seconds(seconds):
 
 
 COLUMNS = ("N×D", "graph") + tuple(heading for heading, _, _ in RATIOS) + ("floor GB/s",)
-WIDTHS = (12, 10, 19, 19, 19, 19, 10)
+WIDTHS = (12, 10) + (19,) * len(RATIOS) + (10,)
 
 
 def table_line(cells):
@@ -42,19 +45,25 @@ def table_line(cells):
 
 
 def format_row(N, D, dtype, times):
-    """One table line: size, graph's median time, each ratio (or '—' without torch), floor bandwidth."""
+    """One table line: size, graph's median time, each ratio (or '—' without torch or fused), floor bandwidth."""
     cells = [f"{N}×{D}", format_seconds(times.median("graph"))]
     for _, numerator, denominator in RATIOS:
-        cells.append(str(times.ratio(numerator, denominator)) if denominator in times.names else "—")
+        timed = numerator in times.names and denominator in times.names
+        cells.append(str(times.ratio(numerator, denominator)) if timed else "—")
     cells.append(f"{floor_bytes(N, D, dtype) / times.median('floor') / 1e9:.3g}")
     return table_line(cells)
 
 
-def header(torch_line, rounds):
-    """The lines above the tables: what each name means, how ratios are read, the thread settings."""
+def header(described, rounds):
+    """The lines above the tables: what each name means, how ratios are read, the thread settings.
+
+    - described: dict name -> the line for each implementation that IMPLEMENTATIONS leaves
+      to be described at run time (torch, fused: what was measured, or why it is missing)
+    - rounds: the number of interleaved rounds
+    """
     lines = ["Batch-norm backward benchmark: time per call, one thread, the same arrays for every implementation."]
     for name, description in IMPLEMENTATIONS.items():
-        lines.append(f"  {name:<6} {torch_line if name == 'torch' else description}")
+        lines.append(f"  {name:<6} {description or described[name]}")
     lines += [
         "Ratios are time(A) / time(B) for the column A/B (B is that many times faster than A), taken within",
         f"each of {rounds} interleaved rounds (every implementation timed once per round, in rotating order):",

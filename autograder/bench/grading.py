@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import course
+from .. import course, gradebook
 from .. import grade as grading
 from ..facts import ASSIGNMENT
 from ..samples import SAMPLES, write_submissions
@@ -77,7 +77,7 @@ def grade_with_project(submissions, out, jobs, scheduler=None):
 
 def scores(out, students):
     """{student: {grade_id: score}} from the course folder's gradebook."""
-    found = grading.read_gradebook(course.gradebook_url(out), students)
+    found = gradebook.read_scores(course.gradebook_url(out), students)
     return {student: {gid: round(float(g[0] or 0), 4) for gid, g in found.get(student, (0, 0, {}))[2].items()}
             for student in students}
 

@@ -7,6 +7,7 @@ Each worker has one thread (grading is one student at a time per worker) and its
 new worker if the worker dies. All are started from this checkout (PYTHONPATH), with their logs in
 `folder`. Used by the grading benchmark (--dask) and tests/test_cluster.py.
 """
+import ctypes
 import os
 import signal
 import socket
@@ -19,6 +20,14 @@ from ..facts import ROOT
 
 DASK = Path(sys.executable).parent / "dask"
 START_TIMEOUT = 60  # seconds for the scheduler and the workers to be up
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _end_with_parent():
+    """In a started process: SIGTERM once the process that started it ends, however it ends (a benchmark killed
+    before it could stop its cluster)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port():
@@ -38,7 +47,8 @@ class LoopbackCluster:
     def _start(self, *args, name):
         with (self.folder / f"{name}.log").open("w") as log:
             self.processes.append(subprocess.Popen([str(DASK), *args], cwd=self.folder, env=self.env, stdout=log,
-                                                   stderr=log, start_new_session=True))
+                                                   stderr=log, start_new_session=True,
+                                                   preexec_fn=_end_with_parent))
 
     def __enter__(self):
         from distributed import Client

@@ -9,7 +9,7 @@ from .forward import check_forward_test, check_forward_train
 from .going_further import check_affine, check_sigma_eps, check_unbiased, show_published_sigma_eps
 from .hidden import graded_outside
 from .report import CheckFailed
-from .speed import time_alt_vs_graph
+from .speed import time_alt_vs_graph, time_fused_kernel
 
 __all__ = [
     "CheckFailed",
@@ -24,4 +24,5 @@ __all__ = [
     "graded_outside",
     "show_published_sigma_eps",
     "time_alt_vs_graph",
+    "time_fused_kernel",
 ]
