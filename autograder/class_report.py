@@ -72,7 +72,7 @@ def read_class(out, db_url=None):
                                     diagnosis=row["diagnosis"], error=row["diagnosis"]))
             continue
         feedback = f"feedback/{row['student_id']}/{ASSIGNMENT}/{Path(NOTEBOOK).stem}.html"
-        seconds = dict(report.get("seconds") or {})
+        seconds = _seconds(report.get("seconds"))
         if row["student_id"] in totals:
             seconds["total"] = totals[row["student_id"]]
         student = Student(row["student_id"], _number(report.get("score")), _number(report.get("max_score")),
@@ -95,6 +95,14 @@ def _as_in_gradebook(student, scores):
             test["points"] = None if manual else round(float(points), 2)
             if not manual and test.get("diagnosis") == AWAITS_MANUAL:
                 test["diagnosis"] = None
+
+
+def _seconds(value):
+    """{"checks", "notebook": seconds} of a report, numbers only (whatever else it holds is left out)."""
+    if not isinstance(value, dict):
+        return {}
+    return {key: float(value[key]) for key in ("checks", "notebook")
+            if isinstance(value.get(key), (int, float)) and not isinstance(value.get(key), bool)}
 
 
 def _plain_name(name):

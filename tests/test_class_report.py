@@ -42,7 +42,7 @@ CLASS = {
     "eve": (0, "could not be graded: grading took longer than 720 s", [_test("test_a", 0, 4, "could not")],
             "could not be graded: grading took longer than 720 s", {}, "stubs"),
     "copier": (91, "all tests passed", [_test("test_a", 4, 4), _test("test_b", 6, 6)], None,
-               {"checks": 3.0, "notebook": 1.0}, None),  # bob's layers.py, renamed and reworded
+               {"checks": 3.0, "notebook": "<b>1</b>", "x": [1]}, None),  # bob's layers.py, renamed and reworded
 }
 REFUSED = ("bad name!", "could not be graded: the folder name is not a usable student id")
 TOTALS = {"ada": 12.5, "bob": 30.25, "cy": 4.0, "dee": 8.0, "copier": 9.0}
@@ -145,6 +145,7 @@ def test_test_shares_and_the_slowest(out):
     assert shares["answer"] == (3, {"manual": 1})
     assert [s.id for s in class_report.slowest(students)][:3] == ["bob", "ada", "copier"]  # by the logs' totals
     assert next(s for s in students if s.id == "bob").seconds == {"checks": 9.0, "notebook": 1.0, "total": 30.25}
+    assert next(s for s in students if s.id == "copier").seconds == {"checks": 3.0, "total": 9.0}  # numbers only
 
 
 def test_the_ungraded_and_the_refused_are_listed_with_why(out):
