@@ -37,7 +37,7 @@ PAIRS_SHOWN = 20  # similar pairs shown side by side; the others are listed in a
 AWAITS_MANUAL = "awaits manual grading"  # a report's diagnosis of an inline answer not graded yet
 ALL_PASSED = "all tests passed"  # grades.csv's diagnosis of a submission that passed every test
 # A grading worker's line per student (autograder/worker.py): "<student>: 3.21 s (CPU: ..."
-TIME_LINE = re.compile(r"^(?P<student>[A-Za-z0-9_.@-]+): (?P<seconds>\d+(?:\.\d+)?) s \(CPU", re.M)
+TIME_LINE = re.compile(r"^(?P<student>\S+): (?P<seconds>\d+(?:\.\d+)?) s \(CPU", re.M)
 
 
 @dataclasses.dataclass
@@ -66,7 +66,7 @@ def read_class(out, db_url=None):
         rows = list(csv.DictReader(f))
     for row in rows:
         path = out / "reports" / f"{row['student_id']}.json"
-        report = _read_json(path) if _plain_name(row["student_id"]) else None
+        report = _read_json(path) if course.STUDENT_ID.match(row["student_id"]) else None
         if report is None:  # refused before grading (a folder name that is no student id): grades.csv says why
             students.append(Student(row["student_id"], _number(row["score"]), _number(row["max_score"]),
                                     diagnosis=row["diagnosis"], error=row["diagnosis"]))
@@ -103,10 +103,6 @@ def _seconds(value):
         return {}
     return {key: float(value[key]) for key in ("checks", "notebook")
             if isinstance(value.get(key), (int, float)) and not isinstance(value.get(key), bool)}
-
-
-def _plain_name(name):
-    return bool(re.fullmatch(r"[A-Za-z0-9_.@-]+", name)) and name not in (".", "..")
 
 
 def _read_json(path):
