@@ -167,14 +167,15 @@ def test_an_interrupt_reaches_the_command_and_a_kill_ends_the_sandbox(user, work
     token = f"sleeper-{uuid.uuid4().hex}"
     code = ("import subprocess, sys, time\n"
             f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)', {token!r}])\n"
-            "try:\n    time.sleep(120)\nexcept KeyboardInterrupt:\n    print('interrupted', flush=True)\n"
+            "try:\n    print('ready', flush=True)\n    time.sleep(120)\n"
+            "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n"
             "time.sleep(120)\n")
     command = _command(user, [*sandbox.launcher(), "--", sys.executable, "-c", code])
     process = subprocess.Popen(command, cwd=work, stdout=subprocess.PIPE, text=True, start_new_session=True,
                                env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        _wait_until(lambda: _alive_with(token), 30)
-        time.sleep(0.3)  # the command is in its sleep
+        assert process.stdout.readline().strip() == "ready"  # the command is inside its try, however busy
+        assert _wait_until(lambda: _alive_with(token), 30)
         os.killpg(process.pid, signal.SIGINT)
         assert process.stdout.readline().strip() == "interrupted"
         os.killpg(process.pid, signal.SIGTERM)
