@@ -10,7 +10,7 @@ turn a wrong shape or a wrong bn_param into a clear error message.
 """
 import numpy as np
 
-from cs231n_style.validation import check_affine_args, check_dout, check_eps, check_forward_args
+from cs231n_style.validation import check_affine_args, check_dout, check_eps, check_forward_args, check_layernorm_args
 
 
 def batchnorm_forward(x, gamma, beta, bn_param):
@@ -257,3 +257,65 @@ def affine_batchnorm_backward(dout, cache):
     # YOUR CODE HERE
     raise NotImplementedError("affine_batchnorm_backward in cs231n_style/layers.py is not implemented yet")
     return dx, dw, db, dgamma, dbeta
+
+
+# ---------------------------------------------------------------------------
+# Layer normalization: the statistics of each example (row) over its features,
+# instead of each feature (column) over the batch.
+# ---------------------------------------------------------------------------
+
+
+def layernorm_forward(x, gamma, beta, ln_param):
+    """Forward pass for layer normalization.
+
+    Normalize each example (row) of x with the mean and the biased variance of
+    its own D features, then scale and shift each feature as batch norm does:
+
+        xhat = (x - mean) / sqrt(var + eps)   (mean, var of each row)   out = gamma * xhat + beta
+
+    There are no running averages and no train/test modes: an example's
+    statistics are its own, at training and at test time alike. Leave x, gamma
+    and beta unchanged.
+
+    Inputs:
+    - x: data of shape (N, D)
+    - gamma: scale parameter of shape (D,)
+    - beta: shift parameter of shape (D,)
+    - ln_param: dict with the key
+      - eps: constant for numeric stability, default 1e-5
+      (any other key, such as 'mode', is ignored)
+
+    Returns a tuple of:
+    - out: of shape (N, D), the same dtype as x
+    - cache: whatever layernorm_backward needs
+    """
+    check_layernorm_args(x, gamma, beta, ln_param)
+    eps = ln_param.get("eps", 1e-5)
+    out, cache = None, None
+    # Compute the mean and (biased) variance of each row, xhat and out.
+    # YOUR CODE HERE
+    raise NotImplementedError("layernorm_forward in cs231n_style/layers.py is not implemented yet")
+    return out, cache
+
+
+def layernorm_backward(dout, cache):
+    """Backward pass for layer normalization.
+
+    The closed form of batch norm's backward pass holds with the axis changed:
+    the means run over the features of each row instead of over the batch.
+    dgamma and dbeta still sum over the batch. Leave dout and the cache unchanged.
+
+    Inputs:
+    - dout: upstream gradient dL/dout, of shape (N, D)
+    - cache: what your layernorm_forward returned
+
+    Returns a tuple of:
+    - dx: gradient with respect to x, of shape (N, D)
+    - dgamma: gradient with respect to gamma, of shape (D,)
+    - dbeta: gradient with respect to beta, of shape (D,)
+    """
+    dx, dgamma, dbeta = None, None, None
+    # Unpack your cache, check dout with check_dout(dout, x.shape), then compute.
+    # YOUR CODE HERE
+    raise NotImplementedError("layernorm_backward in cs231n_style/layers.py is not implemented yet")
+    return dx, dgamma, dbeta

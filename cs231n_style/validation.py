@@ -73,6 +73,25 @@ def check_bn_param(bn_param, D):
         raise ValueError("bn_param['running_var']: expected non-negative variances, found a negative entry")
 
 
+def check_layernorm_args(x, gamma, beta, ln_param):
+    """Validate the arguments of layernorm_forward.
+
+    Inputs: x (N, D), gamma (D,), beta (D,), ln_param dict (optional key eps; other keys, such as the
+    'mode' a network sets on every normalization layer, are ignored). Raises ValueError naming the bad argument.
+    """
+    check_array("x", x, ndim=2, shape_hint=" of shape (N, D)")
+    N, D = x.shape
+    if N < 1 or D < 1:
+        raise ValueError(f"x: expected at least one row and one column, got shape {x.shape}")
+    hint = f" to match D = {D} columns of x"
+    check_array("gamma", gamma, shape=(D,), shape_hint=hint)
+    check_array("beta", beta, shape=(D,), shape_hint=hint)
+    if not isinstance(ln_param, dict):
+        raise ValueError(f"ln_param: expected a dict (it may be empty, or hold 'eps'), got {type(ln_param).__name__}")
+    if "eps" in ln_param:
+        check_number("ln_param['eps']", ln_param["eps"], low=0)
+
+
 def check_eps(eps):
     """Validate a stand-alone eps argument (the going-further variants take eps directly)."""
     check_number("eps", eps, low=0)

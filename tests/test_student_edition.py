@@ -67,6 +67,8 @@ def test_every_stub_raises_not_implemented_naming_function_and_file():
         "batchnorm_backward_unbiased": (case.dout, {}),
         "affine_batchnorm_forward": (case.x, w, b, case.gamma, case.beta, {"mode": "train"}),
         "affine_batchnorm_backward": (case.dout, ()),
+        "layernorm_forward": (case.x, case.gamma, case.beta, {}),
+        "layernorm_backward": (case.dout, {}),
     }
     functions = {n for n, f in inspect.getmembers(module, inspect.isfunction) if f.__module__ == "student_layers"}
     assert functions == set(calls)

@@ -16,6 +16,8 @@ from .layers import (
     batchnorm_forward,
     batchnorm_forward_sigma_eps,
     batchnorm_forward_unbiased,
+    layernorm_backward,
+    layernorm_forward,
 )
 
 __all__ = [
@@ -30,5 +32,7 @@ __all__ = [
     "batchnorm_forward",
     "batchnorm_forward_sigma_eps",
     "batchnorm_forward_unbiased",
+    "layernorm_backward",
+    "layernorm_forward",
     "published_sigma_eps_backward",
 ]
