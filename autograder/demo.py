@@ -15,6 +15,7 @@ from .reference.verify import verify_all, verify_published_sigma_eps
 from .release import write_generated
 from .samples import SAMPLES, write_submissions
 from .samples.verify import problems
+from .selfcheck import test_points
 
 DEMO_OUT = ROOT / "demo-output"
 CELL_TIMEOUT = 20  # seconds: short, so the endless-loop sample does not hold the demo up
@@ -76,7 +77,7 @@ def run(out=DEMO_OUT, jobs=None, insecure=False):
     mismatched = [name for name, p in found.items() if p]
     course = out / "course"
     print(f"\n{len(outcomes) - len(mismatched)} of {len(outcomes)} samples graded as expected. "
-          f"Manual grading of the 9 points of inline answers is left to the instructor.")
+          f"Manual grading of the {test_points()[1]:g} points of inline answers is left to the instructor.")
     print(f"Wrote {course / 'grades.csv'}, {course / 'reports'}/<student>.json, "
           f"and the feedback in {course / 'feedback'}/<student>/.")
     return 0 if math_ok and not mismatched else 1

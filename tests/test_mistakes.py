@@ -38,6 +38,27 @@ def test_each_variant_is_diagnosed_as_itself_and_the_right_answer_as_nothing(cas
                 f"your {name} matches {description}"
 
 
+@pytest.mark.parametrize("N, D", [(6, 6), (7, 5)])  # square: a row's statistics without keepdims raise no error
+@pytest.mark.parametrize("name", list(mistakes.LAYERNORM_VARIANTS))
+def test_each_layernorm_variant_is_diagnosed_as_itself_and_the_right_answer_as_nothing(N, D, name):
+    case = random_case(N, D, seed=N, loc=2.0, scale=0.5)
+    case.x[0] = 2.0 + 0.05 * case.x[0]  # a row whose variance is below eps
+    out, cache = ref.layernorm_forward(case.x, case.gamma, case.beta, {"eps": EPS})
+    right = dict(zip(("out", "dx", "dgamma", "dbeta"), (out, *ref.layernorm_backward(case.dout, cache))))[name]
+    size = 1e-12 + np.abs(right).max(axis=0)
+    args = (case.x, case.gamma, case.beta, case.dout, EPS, size)
+    assert mistakes.diagnose_layernorm(name, right, *args) is None
+    tried = 0
+    for description, variant in mistakes.LAYERNORM_VARIANTS[name].items():
+        found = variant(*args[:5])
+        for wrong in found if isinstance(found, list) else [found]:
+            tried += 1
+            if wrong.shape == right.shape:
+                assert np.max(np.abs(wrong - right) / size) > 1e-2, f"{description} is indistinguishable from correct"
+            assert mistakes.diagnose_layernorm(name, wrong, *args) == f"your {name} matches {description}"
+    assert tried >= len(mistakes.LAYERNORM_VARIANTS[name]) - (N != D)  # the keepdims forms exist for N = D only
+
+
 def test_float32_answers_are_matched_within_the_float32_limit(case):
     size = gradient_scales(case.x, case.gamma, case.dout, EPS)["dx"]
     wrong = mistakes.DX["the wrong sign on the variance term"](case.x, case.gamma, case.beta, case.dout, EPS)
@@ -60,6 +81,10 @@ def test_unknown_arrays_and_names_give_no_diagnosis(case):
     ("f raised ValueError: shapes (9,4) and (9,4) not aligned: 4 (dim 1) != 9 (dim 0)", "np.dot is a matrix product"),
     ("f raised ValueError: operands could not be broadcast together with shapes (9,4) (3,) ", None),
     ("f raised ValueError: operands could not be broadcast together with shapes (9,) (4,) ", "the other axis"),
+    ("layernorm_forward raised ValueError: operands could not be broadcast together with shapes (9,4) (9,) ",
+     "keepdims=True"),
+    ("layernorm_forward raised KeyError: 'mode' at line 3 of layers.py", "no train and test modes"),
+    ("layernorm_forward raised KeyError: 'eps'", "ln_param.get('eps', 1e-5)"),
     ("f raised KeyError: 'x'", None)])
 def test_numpy_errors_name_the_likely_mistake(text, words):
     found = exceptions.explain(text)

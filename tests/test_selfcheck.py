@@ -16,8 +16,8 @@ def test_the_solution_scores_every_automatic_point(tmp_path):
     folder = copy_assignment("release/batchnorm_backward", tmp_path, with_solution=True)
     run = _check(folder)
     assert run.returncode == 0, run.stderr
-    assert "Score: 91 / 91 automatic points (and 9 points of inline answers, graded by hand)" in run.stdout
-    assert run.stdout.count(" / ") == 16  # 15 tests and the total
+    assert "Score: 92 / 92 automatic points (and 8 points of inline answers, graded by hand)" in run.stdout
+    assert run.stdout.count(" / ") == 18  # 17 tests and the total
     assert "Debugger warning" not in run.stdout + run.stderr  # ipykernel's, quieted by the sandbox's environment
 
 
@@ -33,7 +33,7 @@ def test_a_mistake_is_scored_and_named(tmp_path):
 
 def test_the_untouched_release_scores_zero(tmp_path):
     run = _check(copy_assignment("release/batchnorm_backward", tmp_path))
-    assert "Score: 0 / 91" in run.stdout
+    assert "Score: 0 / 92" in run.stdout
     assert "batchnorm_forward is not implemented yet" in run.stdout
 
 

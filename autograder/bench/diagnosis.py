@@ -30,7 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..samples.catalog import AFFINE, ALT, ALT_WRITING, FORWARD, GRAPH
+from ..samples.catalog import AFFINE, ALT, ALT_WRITING, FORWARD, GRAPH, LAYERNORM
 from ..samples.corpus import BUGGY, CORRECT
 from ..samples.edit import solution_text
 from ..samples.corpus import FORWARD as FORWARD_FUNCTION
@@ -44,7 +44,8 @@ WRITTEN_APART = Path(__file__).resolve().parent.parent / "samples" / "written_ap
 # The checks whose points a mistake in each student function may cost (all of them call the forward pass).
 CALLING = {FORWARD_FUNCTION: set(CHECKS),
            GRAPH_FUNCTION: set(GRAPH) | {"test_alt_matches_graph", "hidden_backward_alt"},
-           "batchnorm_backward_alt": set(ALT) | set(ALT_WRITING) | set(AFFINE)}
+           "batchnorm_backward_alt": set(ALT) | set(ALT_WRITING) | set(AFFINE),
+           "layernorm_forward": set(LAYERNORM), "layernorm_backward": set(LAYERNORM)}
 assert set(FORWARD) <= CALLING[FORWARD_FUNCTION]
 
 

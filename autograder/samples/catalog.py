@@ -21,6 +21,7 @@ ALT = ("test_backward_alt", "test_alt_matches_graph", "hidden_backward_alt")
 ALT_WRITING = ("hidden_alt_properties", "hidden_alt_faster")
 SPEED = ("hidden_alt_faster",)  # timed only where both backward passes return (within 1% of) the gradient
 AFFINE = ("test_affine", "hidden_going_further")  # affine_batchnorm_* calls the forward and the closed form
+LAYERNORM = ("test_layernorm", "hidden_layernorm")
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ for _path in _candidates:
     except Exception:
         continue
     if "BEGIN SOLUTION" in open(_path).read() or "cache[" in open(_path).read():
-        globals().update({{k: v for k, v in vars(_solution).items() if k.startswith(("batchnorm", "affine"))}})
+        globals().update({{k: v for k, v in vars(_solution).items() if k.startswith(("batchnorm", "affine", "layernorm"))}})
         break
 '''
 
@@ -231,7 +232,7 @@ for _level in range(5):
             _spec.loader.exec_module(_theirs)
         except Exception:
             continue
-        globals().update({k: v for k, v in vars(_theirs).items() if k.startswith(("batchnorm", "affine"))})
+        globals().update({k: v for k, v in vars(_theirs).items() if k.startswith(("batchnorm", "affine", "layernorm"))})
         break
     else:
         continue
@@ -533,6 +534,23 @@ SAMPLES = (
     Sample("alt_changes_dout", "the closed form multiplies dout by gamma in place",
            _solution_with(("    dxhat = dout * gamma\n", "    dout *= gamma\n    dxhat = dout\n", "batchnorm_backward_alt")),
            Expect(lost=("test_backward_alt", "hidden_backward_alt", "hidden_alt_properties"), diagnosis="in place")),
+    Sample("layernorm_batch_axis", "layer norm written as batch norm: the statistics of each feature over the batch",
+           _solution_with(("mean = x.mean(axis=1, keepdims=True)", "mean = x.mean(axis=0)", "layernorm_forward"),
+                          ("(xmu * xmu).mean(axis=1, keepdims=True)", "(xmu * xmu).mean(axis=0)", "layernorm_forward"),
+                          ("dxhat.mean(axis=1, keepdims=True) - xhat * (dxhat * xhat).mean(axis=1, keepdims=True)",
+                           "dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)", "layernorm_backward")),
+           Expect(lost=LAYERNORM, diagnosis="batch norm's statistics")),
+    Sample("layernorm_no_keepdims", "layer norm's row means without keepdims=True",
+           _solution_with(("mean = x.mean(axis=1, keepdims=True)", "mean = x.mean(axis=1)", "layernorm_forward")),
+           Expect(lost=LAYERNORM, diagnosis="keepdims=True")),
+    Sample("layernorm_test_mode", "layer norm with batch norm's test mode: the running averages, which it has not",
+           _solution_with(('    eps = ln_param.get("eps", 1e-5)\n',
+                           '    eps = ln_param.get("eps", 1e-5)\n    if ln_param.get("mode", "train") == "test":\n'
+                           '        D = x.shape[1]\n        running_mean = ln_param.get("running_mean", np.zeros(D))\n'
+                           '        running_var = ln_param.get("running_var", np.ones(D))\n'
+                           '        return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta, None\n',
+                           "layernorm_forward")),
+           Expect(lost=LAYERNORM, diagnosis="layer norm has no test mode")),
     Sample("float64_output", "float32 input gives float64 output",
            _solution_with(("inv_std = 1.0 / np.sqrt(var + eps)", "inv_std = 1.0 / np.sqrt(var.astype(np.float64) + eps)",
                            "batchnorm_forward")),

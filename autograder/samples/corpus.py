@@ -13,6 +13,7 @@ from .edit import replace, replace_function, solution_text
 from .styles import keepdims, list_cache, nine_steps
 
 FORWARD, GRAPH, ALT = "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt"
+LN_FORWARD, LN_BACKWARD = "layernorm_forward", "layernorm_backward"
 
 
 def _style(module):
@@ -49,9 +50,16 @@ CORRECT = (
     Variant("reference_np_functions", "reference", edits=(
         ("mean = x.mean(axis=0)", "mean = np.mean(x, axis=0)"),
         ("var = (xmu * xmu).mean(axis=0)", "var = np.var(x, axis=0)"))),
-    Variant("reference_keepdims_dgamma", "reference", edits=(
-        ("dgamma = (dout * xhat).sum(axis=0)", "dgamma = (dout * xhat).sum(axis=0, keepdims=True)"),
-        ("dbeta = dout.sum(axis=0)", "dbeta = dout.sum(axis=0, keepdims=True)"))),
+    Variant("reference_keepdims_dgamma", "reference", edits=(  # in the closed form: the first dx line follows
+        ("dgamma = (dout * xhat).sum(axis=0)\n    dxhat = dout * gamma\n    dx = (dxhat - dxhat.mean(axis=0)",
+         "dgamma = (dout * xhat).sum(axis=0, keepdims=True)\n    dxhat = dout * gamma\n"
+         "    dx = (dxhat - dxhat.mean(axis=0)"),
+        ("dbeta = dout.sum(axis=0)\n    dgamma = (dout * xhat).sum(axis=0, keepdims=True)",
+         "dbeta = dout.sum(axis=0, keepdims=True)\n    dgamma = (dout * xhat).sum(axis=0, keepdims=True)"))),
+    Variant("reference_layernorm_np_functions", "reference", edits=(
+        ("mean = x.mean(axis=1, keepdims=True)", "mean = np.mean(x, axis=1, keepdims=True)"),
+        ("inv_std = 1.0 / np.sqrt((xmu * xmu).mean(axis=1, keepdims=True) + eps)",
+         "inv_std = 1.0 / np.sqrt(np.var(x, axis=1, keepdims=True) + eps)"))),
     Variant("nine_steps_closed_form_sums", "nine_steps", edits=(
         ('dgamma = np.einsum("ij,ij->j", dout, xhat)', "dgamma = (dout * xhat).sum(0)"),)),
     Variant("keepdims_division", "keepdims", edits=(
@@ -185,4 +193,20 @@ BUGGY = (
     _bug("alt_dbeta_all_entries_keepdims", "keepdims", ALT, "np.sum without axis=0",
          ("    dbeta = np.sum(dout, axis=0)\n    dgamma = np.sum(dout * x_norm, axis=0)\n    dx_norm",
           "    dbeta = np.sum(dout)\n    dgamma = np.sum(dout * x_norm, axis=0)\n    dx_norm")),
+    # layer norm, written as batch norm is written: along the wrong axis, without keepdims, with a test mode
+    _bug("layernorm_batch_axis", "reference", LN_FORWARD, "batch norm's statistics",
+         ("mean = x.mean(axis=1, keepdims=True)", "mean = x.mean(axis=0)"),
+         ("(xmu * xmu).mean(axis=1, keepdims=True)", "(xmu * xmu).mean(axis=0)")),
+    _bug("layernorm_var_no_keepdims", "reference", LN_FORWARD, "keepdims=True",
+         ("(xmu * xmu).mean(axis=1, keepdims=True)", "(xmu * xmu).mean(axis=1)")),
+    _bug("layernorm_test_mode", "reference", LN_FORWARD, "no test mode",
+         ('    eps = ln_param.get("eps", 1e-5)\n',
+          '    eps = ln_param.get("eps", 1e-5)\n    if ln_param.get("mode", "train") == "test":\n'
+          '        return gamma * x / np.sqrt(1 + eps) + beta, None\n')),
+    _bug("layernorm_backward_batch_means", "reference", LN_BACKWARD, "batch norm's backward pass",
+         ("dxhat.mean(axis=1, keepdims=True) - xhat * (dxhat * xhat).mean(axis=1, keepdims=True)",
+          "dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)")),
+    _bug("layernorm_dgamma_rows", "reference", LN_BACKWARD, "sum over each row",
+         ("    dgamma = (dout * xhat).sum(axis=0)\n    dxhat = dout * gamma\n    dx = (dxhat - dxhat.mean(axis=1",
+          "    dgamma = (dout * xhat).sum(axis=1)\n    dxhat = dout * gamma\n    dx = (dxhat - dxhat.mean(axis=1")),
 )

@@ -19,6 +19,13 @@ def _broadcast(text):
         return None
     shapes = _shapes(text.split("shapes", 1)[-1].split(" at line ", 1)[0])
     matrices = [s for s in shapes if len(s) == 2 and s[0] != s[1]]
+    if text.startswith("layernorm_"):  # its statistics are each row's: the (N,) arrays are right but for keepdims
+        for rows, columns in matrices:
+            if (rows,) in shapes:
+                return (f"an array of shape ({rows},), one number per row, meets one of shape ({rows}, {columns}): "
+                        "keep each row's mean and variance a column, with keepdims=True (or [:, None]), so that "
+                        "they broadcast across the row's features")
+        return None
     for rows, columns in matrices:
         if (rows,) in shapes and columns > 1:
             return (f"an array of shape ({rows},), one number per row of the batch, meets one of shape ({rows}, "
@@ -45,9 +52,19 @@ def _not_aligned(text):
     return None
 
 
+def _layernorm_param(text):
+    found = re.match(r"layernorm_forward raised KeyError: '(\w+)'", text)
+    if not found:
+        return None
+    if found.group(1) == "eps":
+        return "ln_param may be empty ({}): read eps with ln_param.get('eps', 1e-5)"
+    return (f"layer norm needs no {found.group(1)!r}: it has no train and test modes and no running averages, "
+            "and ln_param may be empty ({}); normalize every row with its own statistics")
+
+
 def explain(text):
     """The likely mistake behind a raised exception's one-line text, or None."""
-    for explainer in (_broadcast, _not_aligned):
+    for explainer in (_broadcast, _not_aligned, _layernorm_param):
         found = explainer(str(text))
         if found:
             return found

@@ -234,6 +234,20 @@ def _fits(shape, expected):
     return tuple(shape) == tuple(expected) or same_entries(shape, expected)
 
 
+def _matching(variants, name, student, x, gamma, beta, dout, eps, scale):
+    """'your {name} matches {description}' for the first of `variants` (a table like DX) that `student` matches
+    (within the dtype's limit), or None. x, gamma, beta, dout: float64."""
+    allowed = limit(student.dtype)
+    for description, variant in variants.items():
+        with np.errstate(all="ignore"):
+            found = variant(x, gamma, beta, dout, eps)
+        for wrong in found if isinstance(found, list) else [found]:  # a list: the ways the slip may be written
+            if _fits(student.shape, wrong.shape) and np.all(np.isfinite(wrong)) and \
+                    scaled_error(student.reshape(wrong.shape), wrong, _scale_for(scale, wrong.shape)) <= allowed:
+                return f"your {name} matches {description}"
+    return None
+
+
 def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True, small_batches=False,
              running_means=None):
     """The description of the mistake behind `student` (the array `name`), or None.
@@ -250,14 +264,9 @@ def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True, s
     if name == "dx" and np.shape(x)[1] < 2:
         return None  # with one feature, the closed form's sums over axis 1 give the Jacobian's diagonal exactly
     x, gamma, beta, dout = (np.asarray(a, dtype=np.float64) for a in (x, gamma, beta, dout))
-    allowed = limit(student.dtype)
-    for description, variant in variants.items():
-        with np.errstate(all="ignore"):
-            found = variant(x, gamma, beta, dout, eps)
-        for wrong in found if isinstance(found, list) else [found]:  # a list: the ways the slip may be written
-            if _fits(student.shape, wrong.shape) and np.all(np.isfinite(wrong)) and \
-                    scaled_error(student.reshape(wrong.shape), wrong, _scale_for(scale, wrong.shape)) <= allowed:
-                return f"your {name} matches {description}"
+    found = _matching(variants, name, student, x, gamma, beta, dout, eps, scale)
+    if found:
+        return found
     expected = {"dx": x.shape, "out": x.shape}.get(name, gamma.shape)
     if not structural or not _fits(student.shape, expected) or not np.all(np.isfinite(student)):
         return None
@@ -277,8 +286,8 @@ def diagnose(name, student, x, gamma, beta, dout, eps, scale, structural=True, s
 def changes_inputs(function):
     """The mistake of a student function that changed an input array in place (named before any value it got
     wrong: those values most often follow from it)."""
-    if function == "batchnorm_forward":
-        return ("your batchnorm_forward changes x, gamma or beta in place (x -= mean, say): the caller's array is "
+    if function.endswith("_forward"):
+        return (f"your {function} changes x, gamma or beta in place (x -= mean, say): the caller's array is "
                 "spoiled and what is computed from it afterwards is wrong; compute into a new array (x - mean)")
     return (f"your {function} changes dout or the cache in place (dout *= gamma, say): every step after it sees the "
             "changed array; compute into a new one (dxhat = dout * gamma)")
@@ -306,3 +315,109 @@ def diagnose_test_mode(student, x, gamma, beta, running_mean, running_var, eps):
 def diagnose_running(key, student, start, x, momentum, eps, start_mean=None):
     """The mistake behind a wrong running_mean or running_var (D,), or None (structure.running)."""
     return structure.running(key, student, start, x, momentum, eps, start_mean=start_mean)
+
+
+# --- layer norm ----------------------------------------------------------------------------
+# The slips of batch norm along the other axis, and those of writing batch norm where layer norm belongs. Layer
+# norm's statistics are each row's (axis=1), so the tables below compute its right parts with axis=1.
+
+
+def _ln_out(x, gamma, beta, eps, ddof=0):
+    return gamma * _stats(x, eps, axis=1, ddof=ddof)[0] + beta
+
+
+def _square_only(x, forms):
+    """forms() where x is square, else no form: without keepdims=True, a row's statistics (N,) broadcast along
+    the columns without an error only when N = D."""
+    return forms() if x.shape[0] == x.shape[1] else []
+
+
+def _ln_out_without_keepdims(x, g, b, e):
+    mean, var = x.mean(axis=1), x.var(axis=1)
+    rows = lambda v: v[:, None]  # noqa: E731 (the right broadcast, to mix with the wrong one)
+    return [g * (x - m) / np.sqrt(v + e) + b for m, v in ((mean, var), (rows(mean), var), (mean, rows(var)))]
+
+
+def _ln_dx_without_keepdims(x, g, d, e):
+    xhat, s, _ = _stats(x, e, axis=1)
+    dxhat = g * d
+    mean, dot = dxhat.mean(axis=1), (dxhat * xhat).mean(axis=1)
+    return [(dxhat - m - xhat * v) / s for m, v in ((mean, dot), (mean[:, None], dot), (mean, dot[:, None]))]
+
+
+LAYERNORM_NO_TEST_MODE = ("layer norm has no test mode: with ln_param['mode'] = 'test' your layernorm_forward "
+                          "gives another out than in train mode for the same x; its statistics are each row's own, "
+                          "at training and at test time alike (no running averages)")
+LAYERNORM_DEPENDS_ON_BATCH = ("your layernorm_forward gives a row another out when the other rows of the batch "
+                              "change: layer norm's statistics are each row's own, over its features (axis=1), "
+                              "not the batch's")
+
+LAYERNORM_OUT = {
+    "batch norm's statistics, of each feature over the batch (axis=0), where layer norm takes each row's over its "
+    "features (axis=1)": lambda x, g, b, d, e: g * _stats(x, e, axis=0)[0] + b,
+    "statistics over all entries, one mean and one variance (np.mean and np.var without axis=1)":
+        lambda x, g, b, d, e: g * (x - x.mean()) / np.sqrt(x.var() + e) + b,
+    "each row's mean but each feature's variance (axis=0)":
+        lambda x, g, b, d, e: g * (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(0) + e) + b,
+    "each feature's mean (axis=0) but each row's variance":
+        lambda x, g, b, d, e: g * (x - x.mean(0)) / np.sqrt(x.var(1, keepdims=True) + e) + b,
+    "each row's mean or variance without keepdims=True (shape (N,), which meets the (N, D) x along its columns)":
+        lambda x, g, b, d, e: _square_only(x, lambda: _ln_out_without_keepdims(x, g, b, e)),
+    "the unbiased variance (D - 1) instead of the biased one": lambda x, g, b, d, e: _ln_out(x, g, b, e, ddof=1),
+    "eps left out": lambda x, g, b, d, e: _ln_out(x, g, b, 0.0),
+    "y = gamma * x̂ - beta (the sign of beta)": lambda x, g, b, d, e: _ln_out(x, g, -b, e),
+    "gamma and beta swapped": lambda x, g, b, d, e: _ln_out(x, b, g, e),
+    "gamma missing": lambda x, g, b, d, e: _ln_out(x, np.ones_like(g), b, e),
+    "beta missing": lambda x, g, b, d, e: _ln_out(x, g, np.zeros_like(b), e),
+}
+
+LAYERNORM_DX = {
+    "batch norm's backward pass, its means over the batch (axis=0) where layer norm's run over each row's features "
+    "(axis=1)": lambda x, g, b, d, e: [_dx(x, g, d, e, axis=0),
+                                       (g * d - (g * d).mean(axis=0) - _stats(x, e, axis=1)[0]
+                                        * (g * d * _stats(x, e, axis=1)[0]).mean(axis=0)) / _stats(x, e, axis=1)[1]],
+    "each row's means without keepdims=True (shape (N,), which meets the (N, D) dx̂ along its columns)":
+        lambda x, g, b, d, e: _square_only(x, lambda: _ln_dx_without_keepdims(x, g, d, e)),
+    "the formula without the path through the variance (no x̂·mean(dx̂·x̂) term)":
+        lambda x, g, b, d, e: _dx(x, g, d, e, variance=0.0, axis=1),
+    "the formula without the path through the mean (no -mean(dx̂) term)":
+        lambda x, g, b, d, e: _dx(x, g, d, e, mean=0.0, axis=1),
+    "only the direct path, dx̂ / sqrt(var + eps)": lambda x, g, b, d, e: _dx(x, g, d, e, 0.0, 0.0, axis=1),
+    "dout where gamma * dout belongs (gamma missing)": lambda x, g, b, d, e: _dx(x, np.ones_like(g), d, e, axis=1),
+    "the wrong sign on the variance term": lambda x, g, b, d, e: _dx(x, g, d, e, variance=-1.0, axis=1),
+    "the wrong sign on the mean term": lambda x, g, b, d, e: _dx(x, g, d, e, mean=-1.0, axis=1),
+    "the whole gradient with the wrong sign": lambda x, g, b, d, e: -_dx(x, g, d, e, axis=1),
+    "the unbiased variance (D - 1) in the forward and backward pass":
+        lambda x, g, b, d, e: _dx(x, g, d, e, ddof=1, axis=1),
+    "eps left out (dividing by sqrt(var))": lambda x, g, b, d, e: _dx(x, g, d, 0.0, axis=1),
+    "gamma * dout, the gradient with respect to x̂ instead of x": lambda x, g, b, d, e: g * d,
+}
+
+LAYERNORM_DGAMMA = {
+    "the sum over each row (axis=1), where dgamma, one entry per feature as gamma, sums over the batch (axis=0)":
+        lambda x, g, b, d, e: (d * _stats(x, e, axis=1)[0]).sum(axis=1),
+    "batch norm's x̂ (each feature normalized over the batch) where layer norm's belongs":
+        lambda x, g, b, d, e: (d * _stats(x, e, axis=0)[0]).sum(axis=0),
+    "the sum of dout * x, where dout * x̂ belongs": lambda x, g, b, d, e: (d * x).sum(axis=0),
+    "dbeta's value: dgamma and dbeta swapped (in the return, say)": lambda x, g, b, d, e: d.sum(axis=0),
+    "the mean of dout * x̂ instead of its sum": lambda x, g, b, d, e: (d * _stats(x, e, axis=1)[0]).mean(axis=0),
+}
+
+LAYERNORM_DBETA = {
+    "the sum over each row (axis=1), where dbeta, one entry per feature as beta, sums over the batch (axis=0)":
+        lambda x, g, b, d, e: d.sum(axis=1),
+    "the mean of dout instead of its sum": lambda x, g, b, d, e: d.mean(axis=0),
+    "dgamma's value: dgamma and dbeta swapped (in the return, say)":
+        lambda x, g, b, d, e: (d * _stats(x, e, axis=1)[0]).sum(axis=0),
+}
+
+LAYERNORM_VARIANTS = {"dx": LAYERNORM_DX, "dgamma": LAYERNORM_DGAMMA, "dbeta": LAYERNORM_DBETA, "out": LAYERNORM_OUT}
+
+
+def diagnose_layernorm(name, student, x, gamma, beta, dout, eps, scale):
+    """The description of the mistake behind the student's layer-norm array `name` ("out", "dx", "dgamma" or
+    "dbeta"), or None. Inputs as for diagnose."""
+    if student is None or student.dtype.kind != "f" or np.shape(x)[1] < 3:
+        return None  # two features cannot tell D - 1 from a factor 2, nor many variants from each other
+    x, gamma, beta, dout = (np.asarray(a, dtype=np.float64) for a in (x, gamma, beta, dout))
+    return _matching(LAYERNORM_VARIANTS[name], name, student, x, gamma, beta, dout, eps, scale)

@@ -10,7 +10,7 @@ import inspect
 
 from cs231n_style.probe_requests import run_requests
 
-from . import backward, forward, going_further, properties, timing_check
+from . import backward, forward, going_further, layernorm, properties, timing_check
 
 CHECKS = {
     # visible tests: the same inputs as the notebook's check, judged against the reference
@@ -25,6 +25,7 @@ CHECKS = {
     "test_sigma_eps": (lambda: going_further.visible_requests(going_further.SIGMA), going_further.judge),
     "test_unbiased": (lambda: going_further.visible_requests(going_further.UNBIASED), going_further.judge),
     "test_affine": (lambda: going_further.visible_requests(going_further.AFFINE), going_further.judge),
+    "test_layernorm": (layernorm.visible_requests, layernorm.judge),
     # hidden tests: inputs the student never saw
     "hidden_forward": (forward.hidden_requests, forward.hidden_judge),
     "hidden_backward_graph": (lambda: backward.hidden_requests(backward.GRAPH),
@@ -34,6 +35,7 @@ CHECKS = {
     "hidden_alt_properties": (properties.requests, properties.judge),
     "hidden_alt_faster": (timing_check.requests, timing_check.judge),
     "hidden_going_further": (going_further.hidden_requests, going_further.judge),
+    "hidden_layernorm": (layernorm.hidden_requests, layernorm.judge),
 }
 
 

@@ -1,4 +1,5 @@
-"""Checks of the going-further functions: the (σ + ε) convention, the unbiased variance, affine + batch norm."""
+"""Checks of the going-further functions: the (σ + ε) convention, the unbiased variance, affine + batch norm,
+layer norm."""
 import numpy as np
 
 from ..data import make_case
@@ -70,3 +71,46 @@ def check_affine(layers, N=6, M=4, D=3):
         raise CheckFailed(f"db should be zero (shape ({D},)): batch norm removes every per-feature shift, "
                           f"so the bias before it cannot change the loss; got {db}")
     print("✓ db: zero, as it must be — the bias before batch norm has no effect")
+
+
+def check_layernorm(layers):
+    """layernorm_forward normalizes each row (with gamma = 1, beta = 0: mean 0, standard deviation 1, whatever
+    the other rows and ln_param's mode); layernorm_backward against the numerical gradient."""
+    case = make_case("gradcheck")
+    name = "layernorm_forward"
+    ones, zeros = np.ones_like(case.gamma), np.zeros_like(case.beta)
+
+    def normalized(x, ln_param):
+        before = x.copy()
+        out = unpack(name, call_student(layers, name, x, ones, zeros, ln_param), 2, "out, cache")[0]
+        if not np.array_equal(x, before):
+            raise CheckFailed(f"{name} changes x in place (x -= mean, say): compute into a new array (x - mean)")
+        out = np.asarray(out, dtype=np.float64)
+        if out.shape != x.shape:
+            raise CheckFailed(f"{name}: out has shape {out.shape}, expected {x.shape} (the shape of x)")
+        return out
+
+    out = normalized(case.x, {})
+    means, stds = out.mean(axis=1), out.std(axis=1)
+    if np.abs(means).max() > 1e-7 or np.abs(stds - 1).max() > 1e-3:
+        D = out.shape[1]
+        if np.abs(out.mean(axis=0)).max() < 1e-7 and np.abs(out.std(axis=0) - 1).max() < 1e-3:
+            hint = (". Your out normalizes each column (feature) over the batch, as batch norm does: layer norm "
+                    "takes the statistics of each row, over its features (axis=1)")
+        elif np.abs(means).max() < 1e-7 and np.abs(stds - np.sqrt((D - 1) / D)).max() < 1e-3:
+            hint = (f". sqrt((D - 1) / D) = {np.sqrt((D - 1) / D):.4f}: the unbiased variance, where the biased "
+                    "one belongs?")
+        else:
+            hint = ""
+        raise CheckFailed(f"{name}: with gamma = 1 and beta = 0 each row of out should have mean 0 and standard "
+                          f"deviation 1; got row means {np.round(means, 4)} and standard deviations "
+                          f"{np.round(stds, 4)}{hint}")
+    if not np.allclose(normalized(case.x[:1].copy(), {}), out[:1], rtol=1e-6, atol=1e-9):
+        raise CheckFailed(f"{name}: the first row alone gives another out than in the batch: each row's statistics "
+                          "are its own, over its features (axis=1), not the batch's")
+    if not np.allclose(normalized(case.x, {"mode": "test"}), out, rtol=1e-6, atol=1e-9):
+        raise CheckFailed(f"{name}: ln_param['mode'] = 'test' changes out: layer norm has no test mode (its "
+                          "statistics are each row's own, at training and at test time alike)")
+    print("✓ out: each row has mean 0 and standard deviation 1 (gamma = 1, beta = 0), alone or in the batch, "
+          "in either mode")
+    _check_variant(layers, name, "layernorm_backward", ({},))
