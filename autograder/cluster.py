@@ -20,6 +20,7 @@ again on another worker. A submission whose grading ended more workers than the 
 import hashlib
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import tomllib
@@ -75,6 +76,26 @@ def write_tree(folder, files):
         path = folder.joinpath(*parts)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+
+
+def check_reachable(address):
+    """Raise ClusterError unless something listens at the scheduler's address: said before the course folder is
+    prepared, and at once where nothing listens (where the Dask client would try again for CONNECT_TIMEOUT)."""
+    from distributed.comm import get_address_host_port, parse_address
+
+    expected = "expected the address of a running `dask scheduler`, as tcp://HOST:PORT (its port is 8786 by default)"
+    try:
+        scheme, _ = parse_address(address)
+        host, port = get_address_host_port(address)
+    except (ValueError, TypeError) as error:
+        raise ClusterError(f"--scheduler: {expected}, got {address!r} ({error})") from None
+    if scheme != "tcp":  # tls:// and the others: the client says what it lacks, on connecting
+        return
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as error:
+        raise ClusterError(f"--scheduler: cannot reach the Dask scheduler at {address} "
+                           f"({error.strerror or error}); {expected}") from None
 
 
 class VersionMismatch(RuntimeError):
@@ -217,7 +238,7 @@ def grade_all(out, students, address, timeout, settings, db_url, on_done=lambda 
     errors, statuses = {}, set()
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError) as error:
+    except (OSError, TimeoutError, ValueError, TypeError) as error:  # TypeError: a tls:// address without its context
         raise ClusterError(f"--scheduler: cannot reach the Dask scheduler at {address} ({error})") from None
     with client:
         name = _set_up(client, version, settings)

@@ -163,8 +163,19 @@ def test_a_worker_without_namespaces_grades_only_when_told_insecure(tmp_path):
 
 def test_an_unreachable_scheduler_is_an_error_naming_the_option(submissions, tmp_path, monkeypatch):
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2)
-    with pytest.raises(cluster.ClusterError, match="^--scheduler: cannot reach the Dask scheduler at tcp://127"):
-        grading.grade(submissions, tmp_path / "out", progress=False, scheduler=f"tcp://127.0.0.1:{free_port()}")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    with pytest.raises(cluster.ClusterError, match="^--scheduler: cannot reach the Dask scheduler at tcp://127") as e:
+        grading.grade(submissions, tmp_path / "out", progress=False, scheduler=address)
+    assert address in str(e.value) and "expected the address of a running `dask scheduler`" in str(e.value)
+    assert not (tmp_path / "out").exists()  # said before the course folder was prepared
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "tcp://127.0.0.1:port", "http://127.0.0.1:8786"])
+def test_a_scheduler_address_that_is_no_address_is_an_error_naming_the_option(submissions, tmp_path, address):
+    with pytest.raises(cluster.ClusterError, match="^--scheduler: expected the address of a running `dask sch"
+                                                   r"eduler`, as tcp://HOST:PORT .*, got '"):
+        grading.grade(submissions, tmp_path / "out", progress=False, scheduler=address)
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_result_cannot_write_outside_its_folder(tmp_path):
