@@ -280,6 +280,17 @@ def _set_up(client, version, settings):
     plugin = GradingPlugin(version, settings)
     if not client.scheduler_info().get("workers"):
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+    # Before anything on the workers changes: a command from another checkout leaves them set up as they were
+    # (the plugin checks again, on the workers that join later).
+    try:
+        versions = client.run(_worker_version)
+    except Exception:  # noqa: BLE001 -- a checkout without _worker_version: the plugin's set-up refuses it below
+        versions = {}
+    for worker, theirs in versions.items():
+        if theirs != version:
+            raise ClusterError(f"--scheduler: the worker at {worker} refused to grade: it runs the project at "
+                               f"version {theirs}, the client at {version}: start the workers from the same "
+                               "checkout as the grading command")
     for stale in client.run_on_scheduler(_worker_plugins):
         if stale.startswith(PLUGIN) and stale != plugin.name:
             try:
@@ -299,6 +310,11 @@ def _set_up(client, version, settings):
         raise ClusterError(f"--scheduler: the worker at {worker} could not set up grading: "
                            f"{reply.get('exception_text') or reply.get('exception')}")
     return plugin.name
+
+
+def _worker_version(dask_worker=None):
+    """The project's version on a worker (run there; by name, so that the worker's own project_version answers)."""
+    return project_version()
 
 
 def _worker_plugins(dask_scheduler=None):
