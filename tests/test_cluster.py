@@ -30,12 +30,6 @@ def submissions(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
-    with LoopbackCluster(tmp_path_factory.mktemp("cluster"), workers=2) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def local(submissions, tmp_path_factory):
     out = tmp_path_factory.mktemp("local") / "out"
     grading.grade(submissions, out, jobs=2, progress=False, **TIMEOUTS)
