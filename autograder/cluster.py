@@ -20,6 +20,7 @@ again on another worker. A submission whose grading ended more workers than the 
 import hashlib
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import tomllib
@@ -75,6 +76,26 @@ def write_tree(folder, files):
         path = folder.joinpath(*parts)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
+
+
+def check_reachable(address):
+    """Raise ClusterError unless something listens at the scheduler's address: said before the course folder is
+    prepared, and at once where nothing listens (where the Dask client would try again for CONNECT_TIMEOUT)."""
+    from distributed.comm import get_address_host_port, parse_address
+
+    expected = "expected the address of a running `dask scheduler`, as tcp://HOST:PORT (its port is 8786 by default)"
+    try:
+        scheme, _ = parse_address(address)
+        host, port = get_address_host_port(address)
+    except (ValueError, TypeError) as error:
+        raise ClusterError(f"--scheduler: {expected}, got {address!r} ({error})") from None
+    if scheme != "tcp":  # tls:// and the others: the client says what it lacks, on connecting
+        return
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as error:
+        raise ClusterError(f"--scheduler: cannot reach the Dask scheduler at {address} "
+                           f"({error.strerror or error}); {expected}") from None
 
 
 class VersionMismatch(RuntimeError):
@@ -217,7 +238,7 @@ def grade_all(out, students, address, timeout, settings, db_url, on_done=lambda 
     errors, statuses = {}, set()
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT)
-    except (OSError, TimeoutError) as error:
+    except (OSError, TimeoutError, ValueError, TypeError) as error:  # TypeError: a tls:// address without its context
         raise ClusterError(f"--scheduler: cannot reach the Dask scheduler at {address} ({error})") from None
     with client:
         name = _set_up(client, version, settings)
@@ -259,6 +280,17 @@ def _set_up(client, version, settings):
     plugin = GradingPlugin(version, settings)
     if not client.scheduler_info().get("workers"):
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+    # Before anything on the workers changes: a command from another checkout leaves them set up as they were
+    # (the plugin checks again, on the workers that join later).
+    try:
+        versions = client.run(_worker_version)
+    except Exception:  # noqa: BLE001 -- a checkout without _worker_version: the plugin's set-up refuses it below
+        versions = {}
+    for worker, theirs in versions.items():
+        if theirs != version:
+            raise ClusterError(f"--scheduler: the worker at {worker} refused to grade: it runs the project at "
+                               f"version {theirs}, the client at {version}: start the workers from the same "
+                               "checkout as the grading command")
     for stale in client.run_on_scheduler(_worker_plugins):
         if stale.startswith(PLUGIN) and stale != plugin.name:
             try:
@@ -278,6 +310,11 @@ def _set_up(client, version, settings):
         raise ClusterError(f"--scheduler: the worker at {worker} could not set up grading: "
                            f"{reply.get('exception_text') or reply.get('exception')}")
     return plugin.name
+
+
+def _worker_version(dask_worker=None):
+    """The project's version on a worker (run there; by name, so that the worker's own project_version answers)."""
+    return project_version()
 
 
 def _worker_plugins(dask_scheduler=None):

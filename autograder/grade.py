@@ -187,6 +187,10 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CEL
                         ("--budget", budget)):
         if value < 1:
             raise course.CourseError(f"{name}: expected at least 1, got {value}")
+    if scheduler:  # before the course folder is made: a wrong address is said at once
+        from . import cluster
+
+        cluster.check_reachable(scheduler)
     taken = course.prepare(out, students, db_url=db_url, cell_timeout=cell_timeout, check_timeout=check_timeout,
                            insecure=not sandbox.isolation_available(), budget=budget)
     gradable = [student for student in students if not taken[student].error]

@@ -30,12 +30,6 @@ def submissions(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
-    with LoopbackCluster(tmp_path_factory.mktemp("cluster"), workers=2) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
 def local(submissions, tmp_path_factory):
     out = tmp_path_factory.mktemp("local") / "out"
     grading.grade(submissions, out, jobs=2, progress=False, **TIMEOUTS)
@@ -106,25 +100,38 @@ def test_a_worker_killed_in_the_middle_costs_no_student_a_grade(submissions, das
         except Exception as error:  # said below, not lost in the thread
             failures.append(error)
 
-    def _plugin_folders(dask_worker=None):  # {plugin name: its course folder}, run on each worker
-        return {name: str(p.out) for name, p in dask_worker.plugins.items() if name.startswith(cluster.PLUGIN)}
-
-    with Client(dask_cluster.address, timeout=10) as client:  # a local function travels by value, not by name
-        cluster._set_up(client, cluster.project_version(), {**TIMEOUTS, "budget": BUDGET_SECONDS,
-                                                                     "insecure": False})  # as grade() will
-        before = client.run(_plugin_folders)
+    before = _set_up_as_grade_will(dask_cluster)
     killer = threading.Thread(target=killer_run)
     killer.start()
     grading.grade(submissions, out, progress=False, scheduler=dask_cluster.address, **TIMEOUTS)
     killer.join()
-    with Client(dask_cluster.address, timeout=10) as client:
-        after = client.run(_plugin_folders)
+    after = _plugin_folders(dask_cluster)
     kept = [address for address in before if after.get(address) == before[address]]
     assert kept and all(before[address] for address in kept)  # the worker not killed was not set up again
     assert not failures and killed, f"no worker was killed: {failures}"
     assert _scores(out) == _scores(local)  # every student once, graded as locally
     assert len({row[0] for row in _scores(out)}) == len(NAMES)
     assert _gradebook(out) == _gradebook(local)  # one submission per student graded, each score as locally
+
+
+def _plugin_folders(dask_cluster):
+    """{worker: {plugin name: its course folder}} of the cluster's workers."""
+    from distributed import Client
+
+    def folders(dask_worker=None):  # run on each worker: a local function travels by value, not by name
+        return {name: str(p.out) for name, p in dask_worker.plugins.items() if name.startswith(cluster.PLUGIN)}
+
+    with Client(dask_cluster.address, timeout=10) as client:
+        return client.run(folders)
+
+
+def _set_up_as_grade_will(dask_cluster):
+    """Set the workers up for TIMEOUTS, as grade() will (nothing is done again where they are); their plugins."""
+    from distributed import Client
+
+    with Client(dask_cluster.address, timeout=10) as client:
+        cluster._set_up(client, cluster.project_version(), {**TIMEOUTS, "budget": BUDGET_SECONDS, "insecure": False})
+    return _plugin_folders(dask_cluster)
 
 
 def _gradebook(out):
@@ -138,12 +145,23 @@ def _gradebook(out):
 
 
 def test_workers_refuse_a_client_of_another_version(submissions, dask_cluster, tmp_path, monkeypatch):
-    mine = cluster.project_version()
+    mine, before = cluster.project_version(), _set_up_as_grade_will(dask_cluster)
+    assert all(before.values())
     monkeypatch.setattr(cluster, "project_version", lambda: "0.0.1+other")  # in this process only
     with pytest.raises(cluster.ClusterError) as refused:
         grading.grade(submissions, tmp_path / "out", progress=False, scheduler=dask_cluster.address, **TIMEOUTS)
     assert "0.0.1+other" in str(refused.value) and mine in str(refused.value)
     assert not (tmp_path / "out" / "grades.csv").exists()
+    assert _plugin_folders(dask_cluster) == before  # the refused command took nothing down on the workers
+
+
+def test_a_worker_plugin_of_another_version_refuses_to_set_up():
+    """What refuses a worker that joins after the client checked the others: the plugin's own set-up."""
+    plugin = cluster.GradingPlugin("0.0.1+other", {**TIMEOUTS, "budget": BUDGET_SECONDS, "insecure": False})
+    with pytest.raises(cluster.VersionMismatch) as refused:
+        plugin.setup()
+    assert "0.0.1+other" in str(refused.value) and cluster.project_version() in str(refused.value)
+    assert plugin.out is None and plugin.worker is None  # nothing was set up
 
 
 def test_a_worker_without_namespaces_grades_only_when_told_insecure(tmp_path):
@@ -163,8 +181,19 @@ def test_a_worker_without_namespaces_grades_only_when_told_insecure(tmp_path):
 
 def test_an_unreachable_scheduler_is_an_error_naming_the_option(submissions, tmp_path, monkeypatch):
     monkeypatch.setattr(cluster, "CONNECT_TIMEOUT", 2)
-    with pytest.raises(cluster.ClusterError, match="^--scheduler: cannot reach the Dask scheduler at tcp://127"):
-        grading.grade(submissions, tmp_path / "out", progress=False, scheduler=f"tcp://127.0.0.1:{free_port()}")
+    address = f"tcp://127.0.0.1:{free_port()}"
+    with pytest.raises(cluster.ClusterError, match="^--scheduler: cannot reach the Dask scheduler at tcp://127") as e:
+        grading.grade(submissions, tmp_path / "out", progress=False, scheduler=address)
+    assert address in str(e.value) and "expected the address of a running `dask scheduler`" in str(e.value)
+    assert not (tmp_path / "out").exists()  # said before the course folder was prepared
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "tcp://127.0.0.1:port", "http://127.0.0.1:8786"])
+def test_a_scheduler_address_that_is_no_address_is_an_error_naming_the_option(submissions, tmp_path, address):
+    with pytest.raises(cluster.ClusterError, match="^--scheduler: expected the address of a running `dask sch"
+                                                   r"eduler`, as tcp://HOST:PORT .*, got '"):
+        grading.grade(submissions, tmp_path / "out", progress=False, scheduler=address)
+    assert not (tmp_path / "out").exists()
 
 
 def test_a_result_cannot_write_outside_its_folder(tmp_path):

@@ -10,7 +10,6 @@ import pytest
 from postgres import postgres_server
 
 from autograder import grade as grading
-from autograder.bench.loopback_cluster import LoopbackCluster
 from autograder.samples import SAMPLES, write_submissions
 from autograder.samples.verify import problems
 from autograder.isolation.sandbox import groups_available, isolation_available
@@ -37,7 +36,7 @@ def test_the_server_asks_for_the_password(server):
             pass
 
 
-def test_a_class_graded_on_a_dask_cluster_fills_the_postgresql_gradebook(tmp_path, server, monkeypatch):
+def test_a_class_graded_on_a_dask_cluster_fills_the_postgresql_gradebook(tmp_path, server, dask_cluster, monkeypatch):
     from nbgrader.api import Gradebook
 
     create, pgpass = server
@@ -46,9 +45,9 @@ def test_a_class_graded_on_a_dask_cluster_fills_the_postgresql_gradebook(tmp_pat
     samples = [s for s in SAMPLES if s.name in GRADED]
     submissions = write_submissions(tmp_path / "submissions", samples)
     out = tmp_path / "out"
-    with LoopbackCluster(tmp_path / "cluster", workers=2) as dask_cluster:
-        grading.grade(submissions, out, db_url=url, progress=False, scheduler=dask_cluster.address,
-                      cell_timeout=20, check_timeout=15)
+    # tests/conftest.py's cluster: its workers already set up for these timeouts, where tests/test_cluster.py ran
+    grading.grade(submissions, out, db_url=url, progress=False, scheduler=dask_cluster.address,
+                  cell_timeout=20, check_timeout=15)
     assert not (out / "gradebook.db").exists()  # nothing went to SQLite
 
     with Gradebook(url, COURSE_ID) as gradebook:
