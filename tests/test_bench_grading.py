@@ -1,18 +1,21 @@
 """The grading-throughput benchmark: generated classes, score comparison, and a small real run."""
+import pytest
+
 from autograder.bench import grading
 from autograder.samples import SAMPLES
 
 
 def test_generated_class_follows_the_mix(tmp_path):
-    folder = grading.generate(tmp_path / "class", 23)
+    cycle = sum(weight for _, weight in grading.MIX)
+    folder = grading.generate(tmp_path / "class", cycle + 2)
     students = sorted(p.name for p in folder.iterdir())
-    assert students[0] == "student-0001" and students[-1] == "student-0023" and len(students) == 23
+    assert students[0] == "student-0001" and students[-1] == f"student-{cycle + 2:04d}" and len(students) == cycle + 2
     names = {s.name for s in SAMPLES}
     assert all(name in names for name, _ in grading.MIX)
     reference = (folder / "student-0001" / "cs231n_style" / "layers.py").read_text()
     assert (folder / "student-0004" / "cs231n_style" / "layers.py").read_text() == reference  # weight 4
     assert (folder / "student-0005" / "cs231n_style" / "layers.py").read_text() != reference
-    assert (folder / "student-0022" / "cs231n_style" / "layers.py").read_text() == reference  # the cycle restarts
+    assert (folder / f"student-{cycle + 1:04d}" / "cs231n_style" / "layers.py").read_text() == reference  # restarts
 
 
 def test_differences_name_each_changed_score():
@@ -26,15 +29,23 @@ def test_a_small_run_grades_both_ways_with_identical_scores(tmp_path, capsys):
     assert grading.main(["--n", "2", "--jobs", "2", "--keep", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out
     assert "sequential nbgrader" in out and "python -m autograder grade" in out
-    assert "scores: identical both ways for all 2 submissions (18 graded cells each)" in out
+    assert "scores: identical both ways for all 2 submissions (21 graded cells each)" in out
     for way in ("sequential-1", "project-1"):
         assert (tmp_path / "run" / way / "grades.csv").is_file()
 
 
-def test_a_small_run_on_a_loopback_cluster_reports_dasks_overhead(tmp_path, capsys):
-    assert grading.main(["--n", "2", "--jobs", "1", "--dask", "--keep", str(tmp_path / "run")]) == 0
+def test_a_small_run_on_a_running_cluster_reports_dasks_overhead(tmp_path, capsys, dask_cluster):
+    # The loopback cluster of --dask alone is LoopbackCluster, which test_cluster.py's shared one is as well.
+    assert grading.main(["--n", "2", "--jobs", "2", "--dask", "--scheduler", dask_cluster.address,
+                         "--keep", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out
-    assert "--scheduler" in out and "Dask's overhead: " in out
+    assert f"(2 Dask workers, {dask_cluster.address})" in out and "Dask's overhead: " in out
     assert "scores: identical both ways for all 2 submissions" in out
     for way in ("local-1", "dask-1"):
         assert (tmp_path / "run" / way / "grades.csv").is_file()
+
+
+def test_scheduler_without_dask_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        grading.main(["--scheduler", "tcp://127.0.0.1:8786"])
+    assert "--scheduler: compares against a cluster, so it needs --dask" in capsys.readouterr().err
