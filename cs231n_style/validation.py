@@ -41,6 +41,12 @@ def check_forward_args(x, gamma, beta, bn_param):
     Inputs: x (N, D), gamma (D,), beta (D,), bn_param dict (see batchnorm_forward).
     Returns nothing; raises ValueError naming the first bad argument.
     """
+    _check_data(x, gamma, beta)
+    check_bn_param(bn_param, x.shape[1])
+
+
+def _check_data(x, gamma, beta):
+    """x (N, D) with N, D >= 1, gamma and beta (D,)."""
     check_array("x", x, ndim=2, shape_hint=" of shape (N, D)")
     N, D = x.shape
     if N < 1 or D < 1:
@@ -48,7 +54,6 @@ def check_forward_args(x, gamma, beta, bn_param):
     hint = f" to match D = {D} columns of x"
     check_array("gamma", gamma, shape=(D,), shape_hint=hint)
     check_array("beta", beta, shape=(D,), shape_hint=hint)
-    check_bn_param(bn_param, D)
 
 
 def check_bn_param(bn_param, D):
@@ -79,13 +84,7 @@ def check_layernorm_args(x, gamma, beta, ln_param):
     Inputs: x (N, D), gamma (D,), beta (D,), ln_param dict (optional key eps; other keys, such as the
     'mode' a network sets on every normalization layer, are ignored). Raises ValueError naming the bad argument.
     """
-    check_array("x", x, ndim=2, shape_hint=" of shape (N, D)")
-    N, D = x.shape
-    if N < 1 or D < 1:
-        raise ValueError(f"x: expected at least one row and one column, got shape {x.shape}")
-    hint = f" to match D = {D} columns of x"
-    check_array("gamma", gamma, shape=(D,), shape_hint=hint)
-    check_array("beta", beta, shape=(D,), shape_hint=hint)
+    _check_data(x, gamma, beta)
     if not isinstance(ln_param, dict):
         raise ValueError(f"ln_param: expected a dict (it may be empty, or hold 'eps'), got {type(ln_param).__name__}")
     if "eps" in ln_param:
