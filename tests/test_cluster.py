@@ -14,12 +14,15 @@ from autograder import grade as grading
 from autograder.bench.loopback_cluster import LoopbackCluster, free_port
 from autograder.facts import ASSIGNMENT, BUDGET_SECONDS, COURSE_ID, NOTEBOOK
 from autograder.samples import SAMPLES, write_submissions
+from autograder.selfcheck import test_points as _test_points
 
 # Correct ones in two styles, mistakes the checks name, a shape the policy deducts for, stubs, code that does not
 # compile, a cell that loops, an attack on the checks, and a link that intake refuses on the instructor's side.
 NAMES = ("correct_reference", "correct_nine_steps", "no_variance_path", "keepdims_shapes", "stubs", "syntax_error",
          "endless_loop", "patches_checks", "links_to_solution")
 TIMEOUTS = {"cell_timeout": 20, "check_timeout": 15}  # as the demo: the looping cell does not hold the test up
+
+AUTOMATIC = sum(_test_points()[0].values())  # what a correct submission scores before its inline answers
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +72,7 @@ def test_a_class_graded_on_the_cluster_is_graded_as_a_local_run(submissions, das
         assert _without_sandbox(remote[student]) == _without_sandbox(here[student]), student
     assert _scores(out) == _scores(local)
     assert _gradebook(out) == _gradebook(local) and len(_gradebook(out)) >= len(NAMES) - 2
-    assert remote["correct_reference"]["score"] == 91 and remote["stubs"]["score"] == 0
+    assert remote["correct_reference"]["score"] == AUTOMATIC and remote["stubs"]["score"] == 0
     for student in set(NAMES) - {"links_to_solution"}:  # refused at intake, on this machine
         assert (out / "feedback" / student / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).is_file(), student
         assert (out / "autograded" / student / ASSIGNMENT / NOTEBOOK).is_file()
@@ -176,7 +179,7 @@ def test_a_worker_without_namespaces_grades_only_when_told_insecure(tmp_path):
                       **TIMEOUTS)
     report = _reports(tmp_path / "out")["correct_reference"]
     assert report["sandbox"].startswith("warning: ") and "namespaces" in report["sandbox"]
-    assert report["score"] == 91
+    assert report["score"] == AUTOMATIC
 
 
 def test_an_unreachable_scheduler_is_an_error_naming_the_option(submissions, tmp_path, monkeypatch):

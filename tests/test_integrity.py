@@ -21,6 +21,7 @@ import pytest
 from autograder.isolation import sandbox
 from autograder.samples import SAMPLES, write_submissions
 from autograder.samples.verify import problems
+from autograder.selfcheck import test_points as _test_points
 
 ROOT = Path(__file__).resolve().parent.parent
 ATTACKS = ("links_to_solution", "links_to_other_student", "links_notebook", "hard_link_from_outside",
@@ -29,6 +30,8 @@ ATTACKS = ("links_to_solution", "links_to_other_student", "links_notebook", "har
 VICTIM = "zz_victim"  # graded last, with one worker: after every attacker
 # What the killer daemon's command line holds (catalog.py).
 DAEMON_MARK = b"os.kill(-1, 9)"
+
+AUTOMATIC = sum(_test_points()[0].values())  # what a correct submission scores before its inline answers
 
 
 def _student_processes(folder):
@@ -80,7 +83,7 @@ def test_every_attack_is_graded_as_expected_and_the_victim_in_full(graded):
         assert (report["sandbox"] == "isolated") if grouped else (sandbox.GROUP_WARNING in report["sandbox"])
     if not grouped:
         assert sandbox.GROUP_WARNING in run.stderr and sandbox.GROUP_WARNING in run.stdout
-    assert rows[VICTIM]["score"] == "91" and rows[VICTIM]["diagnosis"] == "all tests passed", rows[VICTIM]
+    assert rows[VICTIM]["score"] == f"{AUTOMATIC:g}" and rows[VICTIM]["diagnosis"] == "all tests passed", rows[VICTIM]
 
 
 def test_no_process_a_student_started_outlives_the_run(graded):
