@@ -65,7 +65,7 @@ def test_gradebook_is_complete_and_consistent(demo):
             grades = [g for nb in submission.notebooks for g in nb.grades]
             counts.add(len(grades))
             assert all(g.auto_score is None or 0 <= g.auto_score <= g.max_score for g in grades)
-        assert counts == {18}  # 15 tests and 3 inline answers, for every student
+        assert counts == {21}  # 17 tests and 4 inline answers, for every student
 
 
 def test_parallel_workers_leave_the_sqlite_gradebook_intact(demo):
