@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import optional
@@ -59,3 +61,13 @@ def pytest_collection_finish(session):
 def pytest_runtest_teardown(item, nextitem):
     if [item.nodeid] == _last_cluster_test:
         _stop_clusters()
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`python -m autograder demo --jobs 2`, once for the run: (its folder, the finished process). tests/test_demo.py
+    checks it; tests/test_cluster.py holds a cluster's grading of some of the same samples to its local grading."""
+    out = tmp_path_factory.mktemp("demo")
+    run = subprocess.run([sys.executable, "-m", "autograder", "demo", "--out", str(out), "--jobs", "2"],
+                         cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=1800)
+    return out, run

@@ -1,4 +1,5 @@
 """The endless-loops benchmark: which students loop, and a small real run."""
+from autograder import grade as grade_command
 from autograder.bench import grading, tail
 
 
@@ -13,7 +14,11 @@ def test_every_twentieth_student_is_replaced_by_the_looping_sample(tmp_path):
         assert endless not in (plain / student / "cs231n_style" / "layers.py").read_text()
 
 
-def test_a_small_run_reports_the_ratio_and_the_other_students_scores(capsys):
+def test_a_small_run_reports_the_ratio_and_the_other_students_scores(capsys, monkeypatch):
+    def grade_with_short_limits(submissions, out, jobs, scheduler=None):  # the loop is cut sooner than by default
+        grade_command.grade(submissions, out, jobs=jobs, progress=False, cell_timeout=10, check_timeout=8)
+
+    monkeypatch.setattr(tail, "grade_with_project", grade_with_short_limits)
     assert tail.main(["--n", "2", "--loops", "50", "--jobs", "2"]) == 0
     out = capsys.readouterr().out
     assert "with   1 of 2" in out and "x\n" in out

@@ -1,8 +1,6 @@
 """`make demo` end to end: every sample submission graded as its catalog entry expects."""
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,11 +12,8 @@ GRADED = [s for s in SAMPLES if not s.expect.refused]  # the others are refused 
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    run = subprocess.run([sys.executable, "-m", "autograder", "demo", "--out", str(out), "--jobs", "2"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=1800)
-    return out, run
+def demo(demo_run):
+    return demo_run  # conftest.py: one demo run, shared with tests/test_cluster.py
 
 
 def test_demo_grades_every_sample_as_expected(demo):

@@ -47,7 +47,7 @@ def _student_processes(folder):
     return found
 
 
-@pytest.fixture(params=["grader", "ordinary user"])
+@pytest.fixture(scope="module", params=["grader", "ordinary user"])
 def graded(request):
     if request.param == "ordinary user" and os.geteuid() == 0 and ordinary_user.available():
         optional.missing(f"running as an ordinary user needs {ordinary_user.available()}")
