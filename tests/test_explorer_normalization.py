@@ -94,3 +94,15 @@ def test_code_without_layer_norm_says_so_and_the_other_panels_draw(explorer):
 def test_a_bad_normalization_is_named():
     with pytest.raises(ValueError, match="^normalization: expected one of 'batch norm', 'layer norm', 'both'"):
         Explorer(implementations={"yours": reference}, normalization="group norm")
+
+
+def test_an_edited_forward_pass_is_measured_again():
+    module = fake_module()
+    module.layernorm_forward, module.layernorm_backward = reference.layernorm_forward, reference.layernorm_backward
+    lone = Explorer(implementations={"yours": module}, normalization="layer norm")
+    note = lone.dashboard.panels["noise"].note
+    assert note.get_text().splitlines()[1] == "layer norm: out[0] does not move"
+    wrong = mutant(("mean = x.mean(axis=1, keepdims=True)", "mean = x.mean(axis=0, keepdims=True)", "layernorm_forward"))
+    module.layernorm_forward = wrong.layernorm_forward  # as %autoreload would, after an edit
+    lone.controls["batch_size"].value = 8
+    assert note.get_text().splitlines()[1].startswith("layer norm: out[0] moves by")

@@ -225,16 +225,37 @@ def output_dependence(forward, settings, sizes=DEPENDENCE_SIZES, draws=DEPENDENC
     return np.asarray(changes)
 
 
+_DEPENDENCE_CACHE = {}
+_DEPENDENCE_CACHE_SIZE = 8
+
+
 def batch_dependence(implementation, settings):
-    """A BatchDependence for the normalizations the settings show, measured with `implementation`."""
-    def measured(shown, forward):
+    """A BatchDependence for the normalizations the settings show, measured with `implementation`.
+
+    Moving the batch size or choosing the other backward pass changes nothing here, so the numbers are
+    kept for settings and forward functions seen before (by their code: an edit reloaded by
+    %autoreload replaces it, and then they are measured again).
+    """
+    def measured(shown, name, forward):
         if not shown:
             return None
         try:
-            return output_dependence(forward, settings)
+            key = (settings.with_(batch_size=0, backward=""), implementation.label, name,
+                   _code_of(implementation.function(name)))
+            if key not in _DEPENDENCE_CACHE:
+                if len(_DEPENDENCE_CACHE) >= _DEPENDENCE_CACHE_SIZE:
+                    _DEPENDENCE_CACHE.pop(next(iter(_DEPENDENCE_CACHE)))
+                _DEPENDENCE_CACHE[key] = output_dependence(forward, settings)
+            return _DEPENDENCE_CACHE[key]
         except Problem as problem:
             return problem
 
     return BatchDependence(np.asarray(DEPENDENCE_SIZES),
-                           measured(settings.shows_batchnorm, implementation.forward),
-                           measured(settings.shows_layernorm, implementation.layernorm_forward))
+                           measured(settings.shows_batchnorm, "batchnorm_forward", implementation.forward),
+                           measured(settings.shows_layernorm, "layernorm_forward", implementation.layernorm_forward))
+
+
+def _code_of(function):
+    """What identifies a function's current code: the function (kept alive by the key, so never confused with a
+    later one) and its code object, which %autoreload replaces in place."""
+    return function, getattr(function, "__code__", None)
