@@ -36,8 +36,6 @@ SLOWEST = 10  # students listed with where their time went
 PAIRS_SHOWN = 20  # similar pairs shown side by side; the others are listed in a table
 AWAITS_MANUAL = "awaits manual grading"  # a report's diagnosis of an inline answer not graded yet
 ALL_PASSED = "all tests passed"  # grades.csv's diagnosis of a submission that passed every test
-# A grading worker's line per student (autograder/worker.py): "<student>: 3.21 s (CPU: ..."
-TIME_LINE = re.compile(r"^(?P<student>\S+): (?P<seconds>\d+(?:\.\d+)?) s \(CPU", re.M)
 
 
 @dataclasses.dataclass
@@ -58,7 +56,6 @@ def read_class(out, db_url=None):
     """[Student] of OUT, in the order of grades.csv, with their scores as the gradebook holds them now (the
     inline answers' points included once graded in formgrader), where there is a gradebook."""
     out = Path(out)
-    totals = _total_seconds(out / "logs")
     url = course.gradebook_url(out, db_url)
     scores = gradebook.read_scores(url) if db_url or (out / "gradebook.db").is_file() else {}
     students = []
@@ -73,8 +70,6 @@ def read_class(out, db_url=None):
             continue
         feedback = f"feedback/{row['student_id']}/{ASSIGNMENT}/{Path(NOTEBOOK).stem}.html"
         seconds = _seconds(report.get("seconds"))
-        if row["student_id"] in totals:
-            seconds["total"] = totals[row["student_id"]]
         student = Student(row["student_id"], _number(report.get("score")), _number(report.get("max_score")),
                           tests=list(report.get("tests") or []), diagnosis=row["diagnosis"],
                           error=report.get("error") or "", seconds=seconds,
@@ -98,10 +93,10 @@ def _as_in_gradebook(student, scores):
 
 
 def _seconds(value):
-    """{"checks", "notebook": seconds} of a report, numbers only (whatever else it holds is left out)."""
+    """{"checks", "notebook", "total": seconds} of a report, numbers only (whatever else it holds is left out)."""
     if not isinstance(value, dict):
         return {}
-    return {key: float(value[key]) for key in ("checks", "notebook")
+    return {key: float(value[key]) for key in ("checks", "notebook", "total")
             if isinstance(value.get(key), (int, float)) and not isinstance(value.get(key), bool)}
 
 
@@ -117,17 +112,6 @@ def _number(text):
         return float(text)
     except (TypeError, ValueError):
         return 0.0
-
-
-def _total_seconds(logs):
-    """{student: seconds of wall clock its grading took}, from the grading workers' logs (the last run wins)."""
-    totals = {}
-    for path in sorted(logs.glob("*.log")) if logs.is_dir() else []:
-        if path.name.endswith((".autograde.log", ".feedback.log")):
-            continue
-        for match in TIME_LINE.finditer(path.read_text(errors="replace")):
-            totals[match["student"]] = float(match["seconds"])
-    return totals
 
 
 # --- what the page says ---------------------------------------------------------------------------------------

@@ -79,6 +79,9 @@ def test_a_class_graded_on_the_cluster_is_graded_as_a_local_run(submissions, das
     assert _scores(out) == _scores(local)
     assert _gradebook(out) == _gradebook(local) and len(_gradebook(out)) >= len(NAMES) - 2
     assert remote["correct_reference"]["score"] == AUTOMATIC and remote["stubs"]["score"] == 0
+    for reports in (remote, here):  # the worker adds the whole grading's wall clock to the record (the class report)
+        seconds = reports["correct_reference"]["seconds"]
+        assert seconds["total"] > seconds["checks"] + seconds["notebook"] > 0
     for student in set(NAMES) - {"links_to_solution"}:  # refused at intake, on this machine
         assert (out / "feedback" / student / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")).is_file(), student
         assert (out / "autograded" / student / ASSIGNMENT / NOTEBOOK).is_file()

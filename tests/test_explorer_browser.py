@@ -3,7 +3,8 @@
 Starts JupyterLab on 127.0.0.1 in a temporary folder (the helper package with
 the reference solution as its layers.py), opens the notebook in headless
 Chromium driven by Playwright, runs the explorer cell, moves the ε slider with
-the keyboard and checks that the figure and the headline changed. The
+the keyboard and checks that the figure and the headline changed, then clicks
+"both" (batch norm beside layer norm in the batch-size panels). The
 screenshot goes to artifacts/explorer.png.
 
 Needs Debian's chromium (`apt-get install -y chromium`; Playwright's own
@@ -100,6 +101,15 @@ def _run_the_explorer_and_move_a_slider(page):
     time.sleep(0.5)  # let the last image finish loading before the screenshot
     after_pixels = image.screenshot()
     assert after_pixels != before_pixels
+
+    # Batch norm and layer norm side by side in the batch-size panels: a click on "both".
+    src = _image_src(page)
+    page.locator(".widget-toggle-button", has_text="both").first.click()
+    page.wait_for_function("() => [...document.querySelectorAll('.widget-html')]"
+                           ".some(e => e.textContent.includes('by N: both'))", timeout=30_000)
+    page.wait_for_function("(src) => document.querySelector('img.widget-image').src !== src", arg=src, timeout=30_000)
+    time.sleep(0.5)
+    assert image.screenshot() != after_pixels
     assert "Traceback" not in page.locator(".jp-OutputArea").first.inner_text()
 
     SCREENSHOT.parent.mkdir(exist_ok=True)

@@ -25,6 +25,7 @@ MOVES = {
     "dtype": ("float64", "float32"),
     "backward": ("graph", "closed form"),
     "implementation": ("yours", "reference"),
+    "normalization": ("batch norm", "both"),
 }
 
 

@@ -6,9 +6,10 @@ In a notebook cell:
     open_explorer()
 
 Move the controls — batch size, ε, the spread of the features, the dtype,
-your code or a reference solution, the graph or the closed-form backward — and six
-panels redraw: the size of dx against the batch size, the noise of the batch
-statistics, the terms of eq. (4) against ε, those terms side by side, the facts
+your code or a reference solution, the graph or the closed-form backward, batch
+norm or layer norm in the batch-size panels — and six panels redraw: the size of
+dx against the batch size, the noise of the batch statistics and how much one
+example's output depends on its batch, the terms of eq. (4) against ε, those terms side by side, the facts
 from the derivation (dx sums to zero; dx is orthogonal to x̂ only when ε = 0)
 checked on your dx, and graph vs closed form vs numerical gradient.
 
@@ -45,7 +46,9 @@ def open_explorer(implementations=None, reference_module=None, **options):
     - reference_module: the name of a module with a reference solution, offered beside yours
       where it can be imported (the notebook names the course repository's)
     - options: initial control values: batch_size (64), eps (1e-5), spread (1.0),
-      dtype ("float64"), implementation ("yours"), backward ("graph"), features (4), seed (0)
+      dtype ("float64"), implementation ("yours"), backward ("graph"), normalization ("batch norm":
+      what the two batch-size panels draw; "layer norm" or "both" for layer norm beside it),
+      features (4), seed (0)
 
     Returns nothing; raises ValueError naming the option for a bad value, e.g. batch_size=0.
     To keep a handle on the explorer, use `explorer = Explorer(); explorer` instead.

@@ -1,6 +1,8 @@
 """Batch size: how big dx is per example, and how noisy the batch statistics are.
 
-Both are plain functions of numbers; the explorer plots them against N.
+Both are plain functions of numbers; the explorer plots them against N. With
+layer norm chosen, the same for layernorm_* (whose statistics are each example's
+own), and how much one example's output depends on the rest of its batch.
 
 For a correct backward pass and an upstream gradient unrelated to x, eq. (4)
 predicts the size of dx relative to its direct term dxhat / s: dx is dxhat
@@ -12,6 +14,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from .problems import Problem
+from .settings import CENTRE_IN_SPREADS
 
 # Columns per batch in the sweep: enough entries (N x columns) that one batch's luck
 # averages out, so the dots fall on the expectation even at N = 3.
@@ -146,3 +150,112 @@ def batch_noise(sizes, draws=400, seed=0):
     for a in arrays:
         a.flags.writeable = False
     return BatchNoise(*arrays)
+
+
+# Layer norm's statistics come from each example's own features: its sweep keeps D fixed.
+LAYERNORM_FEATURES = 64
+
+
+def layernorm_dx_size_by_batch(implementation, settings, sizes):
+    """Measure layer norm's RMS(dx) ÷ RMS(direct term) at each batch size, with γ = 1.
+
+    The direct term of row i is dout_i / s_i, s_i = sqrt(var_i + eps) of the row's
+    LAYERNORM_FEATURES features, and each example counts once (size_ratio over rows).
+    Eq. (4ᵀ) predicts batch norm's value with D in place of N, at every N: the
+    `predicted` of the DxSize returned is constant. Raises Problem if the implementation fails.
+    """
+    measured = []
+    for n in sizes:
+        case = settings.case(batch_size=n, features=LAYERNORM_FEATURES)
+        _, cache = implementation.layernorm_forward(case.x, np.ones_like(case.gamma), case.beta, settings.eps)
+        dx = implementation.layernorm_backward(case.dout, cache).astype(np.float64)
+        x = case.x.astype(np.float64)
+        direct = case.dout.astype(np.float64) / np.sqrt(x.var(axis=1, keepdims=True) + settings.eps)
+        measured.append(size_ratio(dx.T, direct.T))
+    sizes = np.asarray(sizes)
+    predicted = predicted_dx_size(np.array([LAYERNORM_FEATURES]), settings.spread, settings.eps)
+    return DxSize(sizes, np.asarray(measured), np.full(sizes.shape, predicted[0]))
+
+
+DEPENDENCE_SIZES = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
+DEPENDENCE_DRAWS = 16
+
+
+@dataclass(frozen=True)
+class BatchDependence:
+    """How much one example's output moves when the rest of its batch is drawn again.
+
+    - sizes: batch sizes N, shape (K,)
+    - batchnorm, layernorm: RMS over draws and features of out[0] minus its mean over the
+      draws, with γ = 1 and β = 0, shape (K,); a Problem where that code failed; None if not shown
+    """
+
+    sizes: np.ndarray
+    batchnorm: object
+    layernorm: object
+
+    @property
+    def problems(self):
+        return [value for value in (self.batchnorm, self.layernorm) if isinstance(value, Problem)]
+
+
+def output_dependence(forward, settings, sizes=DEPENDENCE_SIZES, draws=DEPENDENCE_DRAWS):
+    """RMS change of example 0's output over `draws` batches that share only example 0, shape (len(sizes),).
+
+    Inputs:
+    - forward: forward(x, gamma, beta, eps) -> (out, cache), train mode
+    - settings: Settings giving eps, spread, dtype, features and seed
+    Raises Problem if forward fails.
+    """
+    rng = np.random.default_rng(settings.seed)
+    d, dtype, spread = settings.features, np.dtype(settings.dtype), settings.spread
+    gamma, beta = np.ones(d, dtype=dtype), np.zeros(d, dtype=dtype)
+    first = CENTRE_IN_SPREADS * spread + spread * rng.standard_normal(d)
+    changes = []
+    for n in sizes:
+        outs = np.empty((draws, d))
+        for k in range(draws):
+            x = CENTRE_IN_SPREADS * spread + spread * rng.standard_normal((n, d))
+            x[0] = first
+            out, _ = forward(x.astype(dtype), gamma, beta, settings.eps)
+            outs[k] = np.asarray(out, dtype=np.float64)[0]
+        deviations = outs - outs.mean(axis=0)
+        deviations[:, np.all(outs == outs[0], axis=0)] = 0  # an output that never moved: 0, not the mean's rounding
+        changes.append(np.sqrt(np.mean(deviations ** 2)))
+    return np.asarray(changes)
+
+
+_DEPENDENCE_CACHE = {}
+_DEPENDENCE_CACHE_SIZE = 8
+
+
+def batch_dependence(implementation, settings):
+    """A BatchDependence for the normalizations the settings show, measured with `implementation`.
+
+    Moving the batch size or choosing the other backward pass changes nothing here, so the numbers are
+    kept for settings and forward functions seen before (by their code: an edit reloaded by
+    %autoreload replaces it, and then they are measured again).
+    """
+    def measured(shown, name, forward):
+        if not shown:
+            return None
+        try:
+            key = (settings.with_(batch_size=0, backward=""), implementation.label, name,
+                   _code_of(implementation.function(name)))
+            if key not in _DEPENDENCE_CACHE:
+                if len(_DEPENDENCE_CACHE) >= _DEPENDENCE_CACHE_SIZE:
+                    _DEPENDENCE_CACHE.pop(next(iter(_DEPENDENCE_CACHE)))
+                _DEPENDENCE_CACHE[key] = output_dependence(forward, settings)
+            return _DEPENDENCE_CACHE[key]
+        except Problem as problem:
+            return problem
+
+    return BatchDependence(np.asarray(DEPENDENCE_SIZES),
+                           measured(settings.shows_batchnorm, "batchnorm_forward", implementation.forward),
+                           measured(settings.shows_layernorm, "layernorm_forward", implementation.layernorm_forward))
+
+
+def _code_of(function):
+    """What identifies a function's current code: the function (kept alive by the key, so never confused with a
+    later one) and its code object, which %autoreload replaces in place."""
+    return function, getattr(function, "__code__", None)

@@ -3,7 +3,7 @@ import math
 
 import ipywidgets as widgets
 
-from .settings import BACKWARDS, BATCH_SIZES, DTYPES, EPS_RANGE, SPREAD_RANGE
+from .settings import BACKWARDS, BATCH_SIZES, DTYPES, EPS_RANGE, NORMALIZATIONS, SPREAD_RANGE
 
 _SLIDER_LAYOUT = {"width": "100%", "max_width": "520px"}
 _SLIDER_STYLE = {"description_width": "170px"}
@@ -39,6 +39,12 @@ def build_controls(settings, implementations):
         "backward": widgets.ToggleButtons(options=[(f"{key}: {name}", key) for key, name in BACKWARDS.items()],
                                           value=settings.backward, description="backward",
                                           style={**_TOGGLE_STYLE, "button_width": "275px"}),
+        "normalization": widgets.ToggleButtons(options=list(NORMALIZATIONS), value=settings.normalization,
+                                               description="by N", tooltips=[
+                                                   "the batch-size panels draw batch norm",
+                                                   "the batch-size panels draw layer norm (section 5.4)",
+                                                   "the batch-size panels draw both, side by side"],
+                                               style={**_TOGGLE_STYLE, "button_width": "120px"}),
     }
 
 

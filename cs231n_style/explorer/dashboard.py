@@ -15,7 +15,7 @@ def headline(settings, label):
     s = settings
     return (f"dx of {label} ({s.backward} backward)   ·   N = {s.batch_size}   ·   ε = {s.eps:.1e}   ·   "
             f"σ = {s.spread:.3g}  (σ² = {s.spread ** 2:.3g}, ε/σ² = {s.eps / s.spread ** 2:.1e})   ·   "
-            f"{s.dtype}   ·   {s.features} features")
+            f"{s.dtype}   ·   {s.features} features   ·   by N: {s.normalization}")
 
 
 class Dashboard:

@@ -38,7 +38,7 @@ class Explorer:
     - reference_module: with implementations None, the name of a module with a reference solution,
       offered beside the student's where it can be imported (the notebook names the course's)
     - options: initial values of the controls, the fields of Settings (batch_size, eps, spread,
-      dtype, implementation, backward, features, seed); a bad value raises ValueError naming it
+      dtype, implementation, backward, normalization, features, seed); a bad value raises ValueError naming it
 
     Attributes: widget (the ipywidgets box to display), controls (dict field -> widget),
     dashboard (the figure and its panels), measurements (the numbers last drawn), settings, png.
@@ -55,7 +55,7 @@ class Explorer:
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         sliders = widgets.VBox([self.controls[k] for k in ("batch_size", "eps", "spread")],
                                layout=widgets.Layout(flex="1 1 420px", min_width="380px"))
-        toggles = widgets.VBox([self.controls[k] for k in ("dtype", "implementation", "backward")]
+        toggles = widgets.VBox([self.controls[k] for k in ("dtype", "implementation", "backward", "normalization")]
                                + [widgets.HTML(unavailable_note(self.implementations))],
                                layout=widgets.Layout(flex="1 1 420px"))
         self.widget = widgets.VBox([

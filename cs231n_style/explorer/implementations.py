@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from .problems import Problem, call, check_result
 
 FUNCTIONS = ("batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt")
+LAYERNORM_FUNCTIONS = ("layernorm_forward", "layernorm_backward")  # drawn when the batch-size panels show layer norm
 STUDENT_FILE = "cs231n_style/layers.py"
 REFERENCE_MISSING = "not available here: {module} cannot be imported (the students' copy has no solution)"
 
 
 @dataclass(frozen=True)
 class Implementation:
-    """One set of the three batch-norm functions, called through `forward`/`backward`.
+    """One set of the batch-norm (and layer-norm) functions, called through `forward`/`backward`
+    (`layernorm_forward`/`layernorm_backward`).
 
     - label: how the explorer names it, e.g. "yours"
     - module: any object with the functions as attributes (looked up at each call); None if unavailable
@@ -62,6 +64,20 @@ class Implementation:
 
     def backward(self, name, dout, cache):
         """Backward pass `name` (batchnorm_backward or batchnorm_backward_alt). Returns dx of shape dout.shape."""
+        result = call(name, self.function(name), (dout.copy(), cache), self.where, self._source_file())
+        return check_result(name, result, ("dx", "dgamma", "dbeta"), dout.shape)
+
+    def layernorm_forward(self, x, gamma, beta, eps):
+        """layernorm_forward on copies of x (N, D), gamma and beta (D,). Returns (out (N, D), cache)."""
+        name = "layernorm_forward"
+        args = (x.copy(), gamma.copy(), beta.copy(), {"eps": eps})
+        result = call(name, self.function(name), args, self.where, self._source_file())
+        check_result(name, result, ("out", "cache"), x.shape)
+        return result
+
+    def layernorm_backward(self, dout, cache):
+        """layernorm_backward. Returns dx of shape dout.shape."""
+        name = "layernorm_backward"
         result = call(name, self.function(name), (dout.copy(), cache), self.where, self._source_file())
         return check_result(name, result, ("dx", "dgamma", "dbeta"), dout.shape)
 

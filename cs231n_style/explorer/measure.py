@@ -8,7 +8,7 @@ the others are measured all the same.
 from dataclasses import dataclass
 
 from .agreement import agreement_by_eps
-from .batch import batch_noise, dx_size_by_batch
+from .batch import batch_dependence, batch_noise, dx_size_by_batch, layernorm_dx_size_by_batch
 from .epsilon import dx_by_eps, terms_by_eps
 from .facts import facts
 from .problems import Problem
@@ -21,7 +21,9 @@ class Measurements:
     """The numbers behind each panel; a field holds a Problem where its implementation failed.
 
     - settings: the Settings measured
-    - dx_size: batch.DxSize               - noise: batch.BatchNoise
+    - dx_size: batch.DxSize (None when batch norm is not shown)
+    - ln_dx_size: batch.DxSize of layer norm (None when it is not shown)
+    - noise: batch.BatchNoise             - dependence: batch.BatchDependence
     - eps_terms: epsilon.EpsSweep         - eps_dx: epsilon.CodeSweep, the implementation's dx against eps
     - terms: terms.TermSizes              - terms_dx: (D,) size of the implementation's dx per feature
     - facts: facts.Facts                  - agreement: agreement.Agreement
@@ -29,7 +31,9 @@ class Measurements:
 
     settings: object
     dx_size: object
+    ln_dx_size: object
     noise: object
+    dependence: object
     eps_terms: object
     eps_dx: object
     terms: object
@@ -41,7 +45,7 @@ class Measurements:
     def problems(self):
         """The distinct one-line messages of every Problem met, in panel order."""
         found = []
-        for value in (self.dx_size, self.eps_dx, self.terms_dx, self.facts, self.agreement):
+        for value in (self.dx_size, self.ln_dx_size, self.dependence, self.eps_dx, self.terms_dx, self.facts, self.agreement):
             found.extend([value] if isinstance(value, Problem) else getattr(value, "problems", ()))
         lines = []
         for problem in found:
@@ -69,8 +73,12 @@ def measure(settings, implementation):
     failed = isinstance(dx, Problem)
     return Measurements(
         settings=settings,
-        dx_size=_attempt(dx_size_by_batch, implementation, settings.backward_name, settings, BATCH_SIZES),
+        dx_size=(_attempt(dx_size_by_batch, implementation, settings.backward_name, settings, BATCH_SIZES)
+                 if settings.shows_batchnorm else None),
+        ln_dx_size=(_attempt(layernorm_dx_size_by_batch, implementation, settings, BATCH_SIZES)
+                    if settings.shows_layernorm else None),
         noise=batch_noise(BATCH_SIZES),
+        dependence=batch_dependence(implementation, settings),
         eps_terms=terms_by_eps(case, settings.spread),
         eps_dx=_attempt(dx_by_eps, implementation, settings.backward_name, case, settings.spread),
         terms=term_sizes(case, settings.eps, settings.spread),

@@ -9,7 +9,7 @@ The artists are attributes, so tests read their data (get_ydata, get_height).
 import numpy as np
 
 from .axes import FLOOR, fit_limits, floored, message_text
-from .batch import predicted_dx_size
+from .batch import LAYERNORM_FEATURES, predicted_dx_size
 from .epsilon import EPS_SWEEP
 from .problems import Problem
 from .settings import BATCH_SIZES, float_eps
@@ -17,8 +17,10 @@ from .settings import BATCH_SIZES, float_eps
 SMALL = 7.5
 TERMS_TOP = 1.45  # correct terms stay below 1; the legend sits above them
 FACTS_TOP = 1e5
+NOISE_BOTTOM = 0.02
 AGREEMENT_TOP = 1e6
-COLORS = {"direct": "#4c72b0", "mean": "#dd8452", "variance": "#55a868", "dx": "#333333", "yours": "#c44e52"}
+COLORS = {"direct": "#4c72b0", "mean": "#dd8452", "variance": "#55a868", "dx": "#333333", "yours": "#c44e52",
+          "layernorm": "#8172b3"}
 
 
 def _title(ax, text):
@@ -53,6 +55,22 @@ class Panel:
         """A legend kept on top of the moving lines (an overlay: relabelling it needs a full draw)."""
         return self.renderer.add_overlay(self.ax.legend(fontsize=SMALL, framealpha=0.9, **kwargs))
 
+    def legend_for(self, normalization, hidden):
+        """Rebuild the legend without the `hidden` artists when the normalization shown changes.
+
+        Returns True when it did (the legend is an overlay: the next render must be a full draw).
+        """
+        if normalization == getattr(self, "_legend_normalization", None):
+            return False
+        self._legend_normalization = normalization
+        self.renderer.overlays.remove(self.legend_)
+        self.legend_.remove()
+        handles, labels = self.ax.get_legend_handles_labels()
+        kept = [(h, label) for h, label in zip(handles, labels) if h not in hidden]
+        self.legend_ = self.renderer.add_overlay(self.ax.legend(*zip(*kept), fontsize=SMALL, framealpha=0.9,
+                                                                loc=self.legend_._loc))
+        return True
+
     def show_problem(self, problem, artists=None):
         """Hide `artists` (default: all data artists) and say in a few words what is missing."""
         for artist in self.data_artists if artists is None else artists:
@@ -68,7 +86,10 @@ class Panel:
 
 
 class DxSizePanel(Panel):
-    """RMS(dx) ÷ RMS(direct term) against the batch size: measured, and eq. (4)'s expectation."""
+    """RMS(dx) ÷ RMS(direct term) against the batch size: measured, and eq. (4)'s expectation.
+
+    With layer norm chosen, also layer norm's dx, which eq. (4ᵀ) expects to be the same at every N.
+    """
 
     def __init__(self, ax, renderer):
         super().__init__(ax, renderer)
@@ -84,8 +105,12 @@ class DxSizePanel(Panel):
                 label=r"$\varepsilon \gg \sigma^2$: $\sqrt{1-1/N}$")
         self.predicted, = self.moving(ax.plot([], [], color="0.3", lw=1.3, label="eq. (4) at this ε, σ"))
         self.measured, = self.moving(ax.plot([], [], "o", ms=3.5, color=COLORS["yours"], label="dx of the chosen code"))
+        self.ln_predicted, = self.moving(ax.plot([], [], color=COLORS["layernorm"], lw=1.1, ls="--",
+                                                 label=f"eq. (4ᵀ), D = {LAYERNORM_FEATURES}"))
+        self.ln_measured, = self.moving(ax.plot([], [], "s", ms=3.2, color=COLORS["layernorm"],
+                                                label="layer norm's dx, chosen code"))
         self.current = self.moving(ax.axvline(64, color=COLORS["yours"], lw=0.9, ls=":"), data=False)
-        self.note = self.moving(ax.text(0.98, 0.35, "", transform=ax.transAxes, ha="right", fontsize=SMALL), data=False)
+        self.note = self.moving(ax.text(0.98, 0.62, "", transform=ax.transAxes, ha="right", fontsize=SMALL), data=False)
         self.legend_ = self.legend(loc="lower right")
         _title(ax, "Does dx per example shrink with the batch size?")
         ax.set_xlabel("batch size N", fontsize=SMALL + 0.5)
@@ -94,24 +119,42 @@ class DxSizePanel(Panel):
     def update(self, m):
         s = m.settings
         self.current.set_xdata([s.batch_size, s.batch_size])
-        if isinstance(m.dx_size, Problem):
-            self.show_problem(m.dx_size, [self.measured])
-            self.note.set_text("")
-            data = []
-        else:
-            self.clear_problem()
-            self.measured.set_data(m.dx_size.sizes, m.dx_size.measured)
-            k = BATCH_SIZES.index(s.batch_size)
-            measured, predicted = m.dx_size.measured[k], m.dx_size.predicted[k]
-            self.note.set_text(f"N = {s.batch_size}: {measured:.3f}, expected {predicted:.3f}")
-            data = m.dx_size.measured
+        k = BATCH_SIZES.index(s.batch_size)
         n = np.asarray(BATCH_SIZES)
-        self.predicted.set_data(n, predicted_dx_size(n, s.spread, s.eps))
-        return fit_limits(self.ax, data, (0, 1.1), log=False, grow_low=False)
+        data, notes, problems = [], [], []
+        for size, measured, predicted, name in ((m.dx_size, self.measured, self.predicted, "batch norm"),
+                                                 (m.ln_dx_size, self.ln_measured, self.ln_predicted, "layer norm")):
+            measured.set_data([], [])
+            if size is None:
+                predicted.set_data([], [])
+                continue
+            if measured is self.measured:
+                predicted.set_data(n, predicted_dx_size(n, s.spread, s.eps))
+            if isinstance(size, Problem):
+                problems.append((size, measured))
+                if measured is self.ln_measured:
+                    predicted.set_data([], [])
+                continue
+            measured.set_data(size.sizes, size.measured)
+            if measured is self.ln_measured:
+                predicted.set_data(size.sizes, size.predicted)
+            label = "" if m.ln_dx_size is None else f"{name}, "
+            notes.append(f"{label}N = {s.batch_size}: {size.measured[k]:.3f}, expected {size.predicted[k]:.3f}")
+            data.append(size.measured)
+        self.clear_problem()
+        if problems:
+            self.show_problem(problems[0][0], [artist for _, artist in problems])
+        self.note.set_text("\n".join(notes))
+        hidden = ([] if s.shows_batchnorm else [self.measured, self.predicted]) + \
+                 ([] if s.shows_layernorm else [self.ln_measured, self.ln_predicted])
+        relabelled = self.legend_for(s.normalization, hidden)
+        limits = fit_limits(self.ax, np.concatenate(data) if data else [], (0, 1.1), log=False, grow_low=False)
+        return relabelled or limits
 
 
 class NoisePanel(Panel):
-    """Typical error of the batch mean and variance against the batch size (no implementation needed)."""
+    """Typical error of the batch mean and variance against the batch size (no implementation needed),
+    and how much one example's output moves with the rest of its batch, for the chosen code."""
 
     def __init__(self, ax, renderer, noise):
         super().__init__(ax, renderer)
@@ -119,7 +162,7 @@ class NoisePanel(Panel):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlim(0.8, 1300)
-        ax.set_ylim(0.02, 2)
+        ax.set_ylim(NOISE_BOTTOM, 2)
         ticks = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
         ax.set_xticks(ticks, [str(t) for t in ticks])
         ax.plot(noise.sizes, noise.mean_predicted, color="#4c72b0", lw=1, alpha=0.6, label=r"$1/\sqrt{N}$")
@@ -128,7 +171,11 @@ class NoisePanel(Panel):
                                     label="batch mean − μ, in σ")
         self.var_points, = ax.plot(noise.sizes, noise.var_error, "s", ms=3.5, color="#dd8452",
                                    label="batch var ÷ σ² − 1")
-        ax.legend(fontsize=SMALL, loc="lower left", framealpha=0.9)
+        self.bn_dependence, = self.moving(ax.plot([], [], "-", lw=1.6, color=COLORS["yours"],
+                                                  label="batch norm: out[0] moves by"))
+        self.ln_dependence, = self.moving(ax.plot([], [], "-", lw=1.6, color=COLORS["layernorm"],
+                                                  label="layer norm: out[0] moves by (0 at the bottom)"))
+        self.legend_ = self.legend(loc="lower left")
         self.current = self.moving(ax.axvline(64, color=COLORS["yours"], lw=0.9, ls=":"), data=False)
         self.note = self.moving(ax.text(0.98, 0.95, "", transform=ax.transAxes, ha="right", va="top", fontsize=SMALL))
         _title(ax, "How noisy are the batch statistics?")
@@ -139,8 +186,23 @@ class NoisePanel(Panel):
         n = m.settings.batch_size
         mean_error, var_error = self.noise.at(n)
         self.current.set_xdata([n, n])
-        self.note.set_text(f"N = {n}: mean off by {mean_error:.2f}σ, variance by {100 * var_error:.0f}%")
-        return False
+        lines = [f"N = {n}: mean off by {mean_error:.2f}σ, variance by {100 * var_error:.0f}%"]
+        dependence = m.dependence
+        for values, line, name in ((dependence.batchnorm, self.bn_dependence, "batch norm"),
+                                   (dependence.layernorm, self.ln_dependence, "layer norm")):
+            if values is None or isinstance(values, Problem):
+                line.set_data([], [])
+                continue
+            line.set_data(dependence.sizes, floored(values, 1.1 * NOISE_BOTTOM))
+            nearest = int(np.argmin(np.abs(np.log(dependence.sizes / n))))
+            moved = values[nearest]
+            at = "" if dependence.sizes[nearest] == n else f" (N = {dependence.sizes[nearest]})"
+            lines.append(f"{name}: out[0] moves by {moved:.2g}{at}" if moved > 1e-12 else
+                         f"{name}: out[0] does not move")
+        self.note.set_text("\n".join(lines))
+        hidden = ([] if m.settings.shows_batchnorm else [self.bn_dependence]) + \
+                 ([] if m.settings.shows_layernorm else [self.ln_dependence])
+        return self.legend_for(m.settings.normalization, hidden)
 
 
 class EpsPanel(Panel):

@@ -17,6 +17,8 @@ EPS_RANGE = (1e-8, 10.0)
 SPREAD_RANGE = (1e-3, 100.0)
 DTYPES = ("float64", "float32")
 BACKWARDS = {"graph": "batchnorm_backward", "closed form": "batchnorm_backward_alt"}
+# What the two batch-size panels draw: batch norm, layer norm (section 5.4), or the two side by side.
+NORMALIZATIONS = ("batch norm", "layer norm", "both")
 MAX_FEATURES = 16
 # Features are centred at a few spreads from zero, so x - mean matters at any spread
 # without float32 losing most of its digits to the offset.
@@ -45,6 +47,7 @@ class Settings:
     - dtype: "float64" or "float32", the dtype the implementation runs in
     - implementation: a label of the implementations offered, e.g. "yours" or "reference"
     - backward: "graph" (batchnorm_backward) or "closed form" (batchnorm_backward_alt)
+    - normalization: what the batch-size panels draw, one of NORMALIZATIONS
     - features: D, the number of features (columns), 1 to MAX_FEATURES
     - seed: seed of the random data
     """
@@ -55,6 +58,7 @@ class Settings:
     dtype: str = "float64"
     implementation: str = "yours"
     backward: str = "graph"
+    normalization: str = "batch norm"
     features: int = 4
     seed: int = 0
 
@@ -72,6 +76,7 @@ class Settings:
         _check_choice("dtype", dtype, DTYPES)
         _check_choice("implementation", self.implementation, tuple(labels))
         _check_choice("backward", self.backward, tuple(BACKWARDS))
+        _check_choice("normalization", self.normalization, NORMALIZATIONS)
         for name, low, high in (("features", 1, MAX_FEATURES), ("seed", 0, 2**32 - 1)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
@@ -85,6 +90,14 @@ class Settings:
     @property
     def backward_name(self):
         return BACKWARDS[self.backward]
+
+    @property
+    def shows_batchnorm(self):
+        return self.normalization in ("batch norm", "both")
+
+    @property
+    def shows_layernorm(self):
+        return self.normalization in ("layer norm", "both")
 
     def case(self, batch_size=None, features=None):
         """The data for these settings: a Case with x (N, D) of mean 3σ and spread σ, in self.dtype."""
