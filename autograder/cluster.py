@@ -23,6 +23,7 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 import tomllib
 import warnings
 from pathlib import Path, PurePosixPath
@@ -153,11 +154,13 @@ class GradingPlugin(WorkerPlugin):
             for part in ("submitted", "autograded", "feedback"):
                 course.remove_folder(self.out / part / student)
             write_tree(self.out / "submitted" / student / ASSIGNMENT, files)
+            start = time.perf_counter()
             error = self.worker.grade(student, timeout)
+            seconds = round(time.perf_counter() - start, 2)
             logs = {path.name: path.read_text(errors="replace")
                     for path in (self.out / "logs").glob(f"{student}.*.log")}
             logs[f"{student}.worker.log"] = self._worker_log_since_last()
-            result = {"error": error, "logs": logs, "sandbox": self.sandbox,
+            result = {"error": error, "seconds": seconds, "logs": logs, "sandbox": self.sandbox,
                       "autograded": read_tree(self.out / "autograded" / student / ASSIGNMENT),
                       "feedback": read_tree(self.out / "feedback" / student / ASSIGNMENT)}
             for part in ("submitted", "autograded", "feedback"):
@@ -229,7 +232,7 @@ def _write_result(out, student, result):
             (out / "logs" / name).write_text(text)
 
 
-def grade_all(out, students, address, timeout, settings, db_url, on_done=lambda student, error: None):
+def grade_all(out, students, address, timeout, settings, db_url, on_done=lambda student, error: None, seconds=None):
     """Grade `students` (taken in under OUT/submitted) on the cluster at `address`; returns ({student: '' or why
     not}, {the sandbox statuses the workers reported}). Raises ClusterError if the cluster cannot grade."""
     from distributed import Client, KilledWorker, as_completed
@@ -263,6 +266,8 @@ def grade_all(out, students, address, timeout, settings, db_url, on_done=lambda 
                 statuses.add(result["sandbox"] or "")
                 _write_result(out, student, result)
                 errors[student] = result["error"]
+                if seconds is not None and isinstance(result.get("seconds"), float):
+                    seconds[student] = result["seconds"]
                 if not result["error"]:
                     save_scores(out, student, db_url)
             on_done(student, errors[student])

@@ -49,7 +49,7 @@ class Outcome:
     error: str = ""
     refused: list = field(default_factory=list)  # what intake.copy_submission refused of the folder
     repaired: list = field(default_factory=list)  # what was changed in the notebook before grading (course.Intake)
-    seconds: dict = field(default_factory=dict)  # wall clock of the trusted checks and of the notebook's run
+    seconds: dict = field(default_factory=dict)  # wall clock of the trusted checks, the notebook's run and in all
 
 
 def _source_tests(out):
@@ -57,13 +57,17 @@ def _source_tests(out):
     return graded_cells(out / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
 
 
-def _outcome(out, student, error, scores, tests, refused=(), repaired=()):
+def _outcome(out, student, error, scores, tests, refused=(), repaired=(), total_seconds=None):
     """The Outcome of one student from the gradebook's scores (gradebook.read_scores) and the trusted checks'
     record."""
     record_path = out / "autograded" / student / ASSIGNMENT / VERDICTS_FILE
     record = json.loads(record_path.read_text()) if record_path.is_file() and not error else {}
     outcome = Outcome(student, max_score=sum(points for _, points, _ in tests), error=error, refused=list(refused),
-                      repaired=list(repaired), seconds=record.get(SECONDS_KEY, {}))
+                      repaired=list(repaired))
+    if isinstance(record.get(SECONDS_KEY), dict):
+        outcome.seconds = dict(record[SECONDS_KEY])
+    if total_seconds is not None:
+        outcome.seconds["total"] = total_seconds
     score, _, grades = scores.get(student, (0.0, None, {}))
     if error or student not in scores:
         outcome.score = 0.0
@@ -195,6 +199,7 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CEL
                            insecure=not sandbox.isolation_available(), budget=budget)
     gradable = [student for student in students if not taken[student].error]
     url = course.gradebook_url(out, db_url)
+    totals = {}  # {student: wall clock of its autograding and feedback}, for the class report
     with tqdm(total=len(gradable), desc="grading", unit="submission", disable=not progress, file=sys.stderr) as bar:
         if scheduler:
             from . import cluster
@@ -203,18 +208,18 @@ def grade(submissions, out, jobs=1, db_url=None, progress=True, cell_timeout=CEL
             settings = {"cell_timeout": cell_timeout, "check_timeout": check_timeout, "budget": budget,
                         "insecure": insecure}
             errors, statuses = cluster.grade_all(out, gradable, scheduler, budget + SUBMISSION_OVERHEAD, settings,
-                                                 url, on_done=lambda *_: bar.update())
+                                                 url, on_done=lambda *_: bar.update(), seconds=totals)
             warning = "; ".join(sorted(filter(None, statuses | {warning or ""}))) or None
         else:
             errors = pool.grade_all(out, gradable, jobs, budget + SUBMISSION_OVERHEAD, on_done=lambda *_: bar.update(),
-                                    while_starting=lambda: course.register_assignment(out))
+                                    while_starting=lambda: course.register_assignment(out), seconds=totals)
     refused = {student: f"could not be graded: {i.error}" for student, i in taken.items() if i.error}
     gradebook.add_students(url, refused)
     errors.update(refused)
     tests = _source_tests(out)
     scores = gradebook.read_scores(url, students)
     outcomes = [_outcome(out, student, errors[student], scores, tests, taken[student].refused,
-                         taken[student].repaired) for student in students]
+                         taken[student].repaired, totals.get(student)) for student in students]
     outcomes += [Outcome(intake.shown(name), 0.0, sum(p for _, p, _ in tests),
                          "could not be graded: the folder name is not a usable student id "
                          "(letters, digits, _ . @ - only)", error="invalid id") for name in rejected]

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from . import course
 
@@ -122,8 +123,10 @@ class Worker:
 
 
 def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None, command=None,
-              while_starting=None):
+              while_starting=None, seconds=None):
     """Grade `students` with `jobs` workers; returns {student: '' or why it could not be graded}.
+
+    seconds: a dict that gets {student: wall clock its worker took for it}, where given.
 
     command: the worker's command line (default: python -m autograder.worker OUT).
     while_starting: a function run while the workers start (importing nbgrader takes seconds);
@@ -152,7 +155,10 @@ def grade_all(out, students, jobs, timeout, on_done=lambda student, error: None,
                     student = todo.get_nowait()
                 except queue.Empty:
                     return
+                start = time.perf_counter()
                 errors[student] = worker.grade(student, timeout)
+                if seconds is not None:
+                    seconds[student] = round(time.perf_counter() - start, 2)
                 on_done(student, errors[student])
         finally:
             worker.stop(graceful=True)

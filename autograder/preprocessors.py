@@ -40,7 +40,7 @@ from .trusted.probe_runner import run_trusted_checks
 VERDICTS_FILE = ".trusted_checks.json"  # beside the autograded notebook; nbgrader ignores dot files
 EXECUTION_KEY = "notebook_stopped"  # in VERDICTS_FILE, beside the grade_ids: why the notebook's execution ended early
 KERNEL_KEY = "kernel_sandbox"  # in VERDICTS_FILE: what the kernel's sandbox said of its end (sandbox.NOTE)
-SECONDS_KEY = "seconds_taken"  # in VERDICTS_FILE: {"checks", "notebook", "total" (worker.py): s} of wall clock
+SECONDS_KEY = "seconds_taken"  # in VERDICTS_FILE: {"checks": s, "notebook": s} of wall clock (the class report)
 MAX_LINES_SHOWN = 12
 
 

@@ -27,7 +27,6 @@ from . import course, intake
 from .caches import keep_between_students
 from .lean_imports import skip_unused_imports
 from .facts import ASSIGNMENT
-from .preprocessors import SECONDS_KEY, VERDICTS_FILE
 
 # Address space of a grading worker, in MB: over three times its peak while grading (about 610 MB, of which
 # 170 MB resident, with one BLAS thread: pool.py sets it). Inputs are bounded before they reach it
@@ -102,21 +101,6 @@ def grade_one(api, out, student):
     return ""
 
 
-def record_total_seconds(out, student, seconds):
-    """Add the wall clock of the student's whole grading, feedback included, to its record (for the class report)."""
-    path = out / "autograded" / student / ASSIGNMENT / VERDICTS_FILE
-    if path.is_symlink() or not path.is_file():  # not graded far enough to have one
-        return
-    try:
-        record = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return
-    if isinstance(record, dict):
-        times = record.get(SECONDS_KEY) if isinstance(record.get(SECONDS_KEY), dict) else {}
-        record[SECONDS_KEY] = {**times, "total": round(seconds, 2)}
-        path.write_text(json.dumps(record, indent=1))
-
-
 def limit_memory(megabytes=WORKER_MEMORY_MB):
     """Cap this process's address space at `megabytes`, the soft limit only.
 
@@ -160,7 +144,6 @@ def main(argv=None):
         except Exception as exc:  # nbgrader itself failed on this submission: the next one still gets graded
             error = f"could not be graded: {type(exc).__name__}: {exc}"[:300]
         seconds = time.perf_counter() - start
-        record_total_seconds(out, student, seconds)
         own, children = (after - earlier for after, earlier in zip(_cpu(), before))
         print(f"{student}: {seconds:.2f} s (CPU: {own:.2f} s here, {children:.2f} s in the kernel "
               f"and the checks){' - ' + error if error else ''}", file=sys.stderr, flush=True)
