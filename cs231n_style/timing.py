@@ -103,9 +103,11 @@ def compare_speed(baseline, candidate, *args, names=("baseline", "candidate"), p
     return compare_timers(*timers, names=names, pairs=pairs, min_seconds=min_seconds, max_seconds=max_seconds)
 
 
-def compare_timers(baseline, candidate, names=("baseline", "candidate"), pairs=15, min_seconds=0.01, max_seconds=None):
+def compare_timers(baseline, candidate, names=("baseline", "candidate"), pairs=15, min_seconds=0.01, max_seconds=None,
+                   decided=None):
     """compare_speed's interleaved pairs, for calls timed elsewhere: baseline(number) and candidate(number)
-    make that many calls of their function and return the seconds they took."""
+    make that many calls of their function and return the seconds they took. decided: if given, a function
+    of the ratios measured so far (a list) that returns True when they settle the comparison: the pairs stop."""
     _check(pairs, min_seconds, max_seconds)
     # Calibrating both also warms them up. Each then runs enough calls to last min_seconds
     # on its own, and the ratio is of the times per call: a slow function runs once per
@@ -125,6 +127,8 @@ def compare_timers(baseline, candidate, names=("baseline", "candidate"), pairs=1
             ratios.append((times[0] / numbers[0]) / (times[1] / numbers[1]))
             spent += times[0] + times[1]
             if max_seconds is not None and spent > max_seconds and len(ratios) >= MIN_PAIRS:
+                break
+            if decided is not None and decided(ratios):
                 break
     finally:
         if gc_was_enabled:

@@ -43,6 +43,20 @@ def test_time_budget_stops_the_pairs_once_enough_are_measured(monkeypatch):
     assert len(quick.ratios) == 15
 
 
+def test_the_pairs_stop_once_the_caller_says_they_decide_it():
+    seen = []
+
+    def decided(ratios):
+        seen.append(list(ratios))
+        return len(ratios) == 4
+
+    # timers for calls timed elsewhere: n calls of 20 ms against n calls of 10 ms
+    result = timing.compare_timers(lambda n: 0.02 * n, lambda n: 0.01 * n, pairs=15, decided=decided)
+    assert result.ratios == pytest.approx((2.0,) * 4)
+    assert [len(r) for r in seen] == [1, 2, 3, 4]
+    assert len(timing.compare_timers(lambda n: 0.02 * n, lambda n: 0.01 * n, pairs=15).ratios) == 15
+
+
 def test_report_of_a_slower_candidate_and_spread():
     result = SpeedComparison("graph", "alt", (0.5, 0.4, 0.8), (1, 1))
     assert result.median == 0.5

@@ -57,18 +57,20 @@ def submission(folder, layers_text):
 
 
 def run_check(folder):
-    """One grading run of hidden_alt_faster on a submission folder: (passed, median ratio or nan)."""
+    """One grading run of hidden_alt_faster on a submission folder: (passed, median ratio or nan, pairs measured)."""
     verdict = run_trusted_checks(folder, [CHECK])[CHECK]
-    return verdict.fraction == 1.0, verdict.measured if verdict.measured is not None else float("nan")
+    return (verdict.fraction == 1.0, verdict.measured if verdict.measured is not None else float("nan"),
+            verdict.pairs or 0)
 
 
 def _summary(name, outcomes, expect_pass):
-    medians = [m for _, m in outcomes]
-    wanted = sum(ok == expect_pass for ok, _ in outcomes)
+    medians = [m for _, m, _ in outcomes]
+    wanted = sum(ok == expect_pass for ok, _, _ in outcomes)
+    early = sum(0 < pairs < timing_check.TIMING_PAIRS for _, _, pairs in outcomes)
     return (f"{name}: {wanted} of {len(outcomes)} runs {'passed' if expect_pass else 'failed'} as they must; "
             f"median ratio lowest {min(medians):.2f}, 5th percentile {np.percentile(medians, 5):.2f}, "
             f"median {statistics.median(medians):.2f}, 95th percentile {np.percentile(medians, 95):.2f}, "
-            f"highest {max(medians):.2f} (limit {timing_check.MIN_SPEEDUP})")
+            f"highest {max(medians):.2f} (limit {timing_check.MIN_SPEEDUP}); {early} stopped early, clearly faster")
 
 
 def main(argv=None):
@@ -98,5 +100,5 @@ def main(argv=None):
     print("  " + _summary("reference solution", passes, expect_pass=True))
     print("  " + _summary("graph version renamed as the closed form", fails, expect_pass=False))
     print(f"  {time.monotonic() - start:.0f} s")
-    flaked = sum(not ok for ok, _ in passes) + sum(ok for ok, _ in fails)
+    flaked = sum(not ok for ok, _, _ in passes) + sum(ok for ok, _, _ in fails)
     return 1 if flaked else 0

@@ -70,6 +70,7 @@ class Verdict:
     lines: list = field(default_factory=list)
     diagnosis: str = None
     measured: float = None  # the number a check measured, where it measures one (the timing check's ratio)
+    pairs: int = None  # the timing check's: how many pairs that ratio is the median of
     deductions: list = field(default_factory=list)  # one message per policy.Deviation taken, with its cost
     named: bool = False  # whether the diagnosis names the mistake (not only an error or a difference)
 
