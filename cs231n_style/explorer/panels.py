@@ -9,7 +9,7 @@ The artists are attributes, so tests read their data (get_ydata, get_height).
 import numpy as np
 
 from .axes import FLOOR, fit_limits, floored, message_text
-from .batch import LAYERNORM_FEATURES, predicted_dx_size
+from .batch import LAYERNORM_FEATURES, DxSize, predicted_dx_size
 from .epsilon import EPS_SWEEP
 from .problems import Problem
 from .settings import BATCH_SIZES, float_eps
@@ -119,31 +119,25 @@ class DxSizePanel(Panel):
     def update(self, m):
         s = m.settings
         self.current.set_xdata([s.batch_size, s.batch_size])
-        k = BATCH_SIZES.index(s.batch_size)
         n = np.asarray(BATCH_SIZES)
-        data, notes, problems = [], [], []
-        for size, measured, predicted, name in ((m.dx_size, self.measured, self.predicted, "batch norm"),
-                                                 (m.ln_dx_size, self.ln_measured, self.ln_predicted, "layer norm")):
-            measured.set_data([], [])
-            if size is None:
-                predicted.set_data([], [])
-                continue
-            if measured is self.measured:
-                predicted.set_data(n, predicted_dx_size(n, s.spread, s.eps))
+        # eq. (4)'s curve whenever batch norm is shown; eq. (4ᵀ)'s with layer norm's measurements
+        self.predicted.set_data(*((n, predicted_dx_size(n, s.spread, s.eps)) if m.dx_size is not None else ([], [])))
+        ln = m.ln_dx_size
+        self.ln_predicted.set_data(*((ln.sizes, ln.predicted) if isinstance(ln, DxSize) else ([], [])))
+        k = BATCH_SIZES.index(s.batch_size)
+        data, notes, failed = [], [], []
+        for size, points, name in ((m.dx_size, self.measured, "batch norm"), (ln, self.ln_measured, "layer norm")):
+            points.set_data([], [])
             if isinstance(size, Problem):
-                problems.append((size, measured))
-                if measured is self.ln_measured:
-                    predicted.set_data([], [])
-                continue
-            measured.set_data(size.sizes, size.measured)
-            if measured is self.ln_measured:
-                predicted.set_data(size.sizes, size.predicted)
-            label = "" if m.ln_dx_size is None else f"{name}, "
-            notes.append(f"{label}N = {s.batch_size}: {size.measured[k]:.3f}, expected {size.predicted[k]:.3f}")
-            data.append(size.measured)
+                failed.append((size, points))
+            elif size is not None:
+                points.set_data(size.sizes, size.measured)
+                prefix = f"{name}, " if ln is not None else ""
+                notes.append(f"{prefix}N = {s.batch_size}: {size.measured[k]:.3f}, expected {size.predicted[k]:.3f}")
+                data.append(size.measured)
         self.clear_problem()
-        if problems:
-            self.show_problem(problems[0][0], [artist for _, artist in problems])
+        if failed:
+            self.show_problem(failed[0][0], [points for _, points in failed])
         self.note.set_text("\n".join(notes))
         hidden = ([] if s.shows_batchnorm else [self.measured, self.predicted]) + \
                  ([] if s.shows_layernorm else [self.ln_measured, self.ln_predicted])
