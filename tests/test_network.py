@@ -1,4 +1,6 @@
 """Section 6: the network built with the student's layers, its training, and what its plots show."""
+import sys
+
 import matplotlib
 import numpy as np
 import pytest
@@ -84,6 +86,12 @@ def test_the_digits_split_is_seeded_disjoint_and_read_only():
     with pytest.raises(ValueError):
         data["X_train"][0, 0] = 1.0
     assert not np.array_equal(load_digits_split(1)["y_val"], data["y_val"])
+
+
+def test_without_scikit_learn_the_cell_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)  # as if it were not installed
+    with pytest.raises(ImportError, match="scikit-learn is not installed here: pip install scikit-learn"):
+        load_digits_split.__wrapped__(3)
 
 
 def test_training_is_seeded_and_learns():

@@ -16,7 +16,11 @@ def load_digits_split(seed=0):
     Returns a dict of read-only arrays: X_train (1297, 64), y_train (1297,),
     X_val (500, 64), y_val (500,); X float64, y int64.
     """
-    from sklearn.datasets import load_digits  # imported here: scikit-learn takes a second or two to import
+    try:
+        from sklearn.datasets import load_digits  # imported here: scikit-learn takes a second to import
+    except ImportError:
+        raise ImportError("section 6 trains on scikit-learn's bundled digits, and scikit-learn is not installed "
+                          "here: pip install scikit-learn (the course's `make` installs it)") from None
 
     digits = load_digits()
     order = np.random.default_rng(seed).permutation(len(digits.target))
