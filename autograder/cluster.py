@@ -263,6 +263,8 @@ def grade_all(out, students, address, timeout, settings, db_url, on_done=lambda 
             except Exception as error:  # the machine's, not the student's: the others still get graded
                 errors[student] = f"could not be graded: {type(error).__name__}: {error}"[:300]
             else:
+                # Here now: the scheduler need not keep it, nor have it graded again when the worker holding it dies
+                future.release()
                 statuses.add(result["sandbox"] or "")
                 _write_result(out, student, result)
                 errors[student] = result["error"]

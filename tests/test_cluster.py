@@ -1,18 +1,22 @@
 """Grading on a Dask cluster: real `dask scheduler` and `dask worker` processes on loopback, against a local run."""
 import csv
+import dataclasses
 import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 
+import ends_its_worker
 import pytest
 
 from autograder import cluster, demo
 from autograder import grade as grading
 from autograder.bench.loopback_cluster import LoopbackCluster, free_port
-from autograder.facts import ASSIGNMENT, BUDGET_SECONDS, COURSE_ID, NOTEBOOK
+from autograder.facts import ASSIGNMENT, BUDGET_SECONDS, COURSE_ID, NOTEBOOK, ROOT
 from autograder.samples import SAMPLES, write_submissions
 from autograder.selfcheck import test_points as _test_points
 
@@ -23,6 +27,10 @@ NAMES = ("correct_reference", "correct_nine_steps", "no_variance_path", "keepdim
 # The run in which a worker is killed: a few quick ones of NAMES (no looping cell to wait for).
 KILLED_RUN = ("correct_reference", "correct_nine_steps", "no_variance_path", "keepdims_shapes", "stubs",
               "patches_checks")
+# The run in which one more student's grading ends every worker it runs on (tests/ends_its_worker.py), with the
+# scheduler's allowed-failures (3 by default) low, that few workers die.
+ENDING_RUN = ("correct_reference", "no_variance_path", "stubs")
+ALLOWED_FAILURES = 1
 TIMEOUTS = {"cell_timeout": demo.CELL_TIMEOUT, "check_timeout": demo.CHECK_TIMEOUT}  # the looping cell is cut soon
 
 AUTOMATIC = sum(_test_points()[0].values())  # what a correct submission scores before its inline answers
@@ -191,6 +199,49 @@ def test_a_worker_without_namespaces_grades_only_when_told_insecure(tmp_path):
     report = _reports(tmp_path / "out")["correct_reference"]
     assert report["sandbox"].startswith("warning: ") and "namespaces" in report["sandbox"]
     assert report["score"] == AUTOMATIC
+
+
+def test_a_submission_whose_grading_ends_its_workers_is_not_tried_again_and_costs_the_others_nothing(local, tmp_path):
+    student, tries = ends_its_worker.STUDENT, ALLOWED_FAILURES + 1  # the first try, then one per failure allowed
+    # Taken in last (in sorted order): a worker runs its task only once it has nothing else to grade, for the
+    # scheduler counts a worker's death against every task the worker holds, those waiting behind it too.
+    assert sorted(ENDING_RUN + (student,))[-1] == student
+    samples = [s for s in SAMPLES if s.name in ENDING_RUN]
+    submissions = write_submissions(tmp_path / "submissions", [*samples, dataclasses.replace(samples[0], name=student)])
+    out, ended = tmp_path / "out", tmp_path / "ended_workers.txt"
+    with LoopbackCluster(tmp_path / "cluster", workers=2, worker_args=["--preload", ends_its_worker.__file__],
+                         scheduler_env={"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": str(ALLOWED_FAILURES)},
+                         worker_env={ends_its_worker.LOG: str(ended)}) as running:
+        run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(submissions), "--out", str(out),
+                              "--scheduler", running.address, "--cell-timeout", str(TIMEOUTS["cell_timeout"]),
+                              "--check-timeout", str(TIMEOUTS["check_timeout"])],
+                             cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    # Each try ended its worker (SIGKILL, as the out-of-memory killer sends), whose nanny started another.
+    pids = ended.read_text().split()
+    assert len(set(pids)) == len(pids) == tries, pids
+    nannies = "".join(log.read_text() for log in sorted((tmp_path / "cluster").glob("worker-*.log")))
+    assert all(f"Worker process {pid} was killed by signal 9" in nannies for pid in pids), nannies[-3000:]
+    # What the command prints and writes for it: the reason, with the scheduler's count (not this process's
+    # dask configuration, which allows 3), no score and no grading.
+    why = (f"could not be graded: grading it ended {tries} Dask workers in turn (the scheduler's allowed-failures), "
+           "so it was not tried again")
+    assert re.search(rf"^{student} +0 / 100 +{re.escape(why)}$", run.stdout, re.MULTILINE), run.stdout
+    report = json.loads((out / "reports" / f"{student}.json").read_text())
+    assert report["error"] == why and report["score"] == 0
+    assert all(not test["points"] and test["diagnosis"] == why for test in report["tests"])
+    with (out / "grades.csv").open() as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(row["student_id"] for row in rows) == sorted(ENDING_RUN + (student,))  # each once
+    row = next(row for row in rows if row["student_id"] == student)
+    assert (row["score"], row["diagnosis"], row["nbgrader_score"]) == ("0", why, "")
+    assert not (out / "autograded" / student).exists() and not (out / "feedback" / student).exists()
+    # The others: graded once each, as locally.
+    assert _scores(out, ENDING_RUN) == _scores(local, ENDING_RUN)
+    assert _gradebook(out, ENDING_RUN + (student,)) == _gradebook(local, ENDING_RUN)  # none for it
+    remote, here = _reports(out, ENDING_RUN), _reports(local, ENDING_RUN)
+    assert sorted(remote) == sorted(ENDING_RUN)
+    assert all(_without_sandbox(remote[name]) == _without_sandbox(here[name]) for name in ENDING_RUN)
 
 
 def test_an_unreachable_scheduler_is_an_error_naming_the_option(submissions, tmp_path, monkeypatch):

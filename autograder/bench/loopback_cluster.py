@@ -37,16 +37,19 @@ def free_port():
 
 
 class LoopbackCluster:
-    def __init__(self, folder, workers=2, worker_args=()):
+    def __init__(self, folder, workers=2, worker_args=(), scheduler_env=None, worker_env=None):
         self.folder, self.workers, self.port = Path(folder), workers, free_port()
         self.worker_args = list(worker_args)  # more options of `dask worker`, e.g. ["--preload", "module"]
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        # More environment of the scheduler, of the workers: dask's configuration (DASK_DISTRIBUTED__...), say
+        self.scheduler_env = {**self.env, **(scheduler_env or {})}
+        self.worker_env = {**self.env, **(worker_env or {})}
         self.processes = []
 
-    def _start(self, *args, name):
+    def _start(self, *args, name, env):
         with (self.folder / f"{name}.log").open("w") as log:
-            self.processes.append(subprocess.Popen([str(DASK), *args], cwd=self.folder, env=self.env, stdout=log,
+            self.processes.append(subprocess.Popen([str(DASK), *args], cwd=self.folder, env=env, stdout=log,
                                                    stderr=log, start_new_session=True,
                                                    preexec_fn=_end_with_parent))
 
@@ -54,10 +57,12 @@ class LoopbackCluster:
         from distributed import Client
 
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._start("scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard", name="scheduler")
+        self._start("scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard", name="scheduler",
+                    env=self.scheduler_env)
         for k in range(1, self.workers + 1):
             self._start("worker", self.address, "--nthreads", "1", "--no-dashboard", "--name", f"w{k}",
-                        "--local-directory", str(self.folder / f"w{k}"), *self.worker_args, name=f"worker-{k}")
+                        "--local-directory", str(self.folder / f"w{k}"), *self.worker_args, name=f"worker-{k}",
+                        env=self.worker_env)
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             try:
