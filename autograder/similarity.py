@@ -9,7 +9,9 @@ only a comment, not in a docstring) and that difflib does not match to the templ
 layers.py), lines compared without whitespace, comments and names. It is fingerprinted with copydetect:
 pygments tokens, comments and whitespace dropped, every name (variable, attribute, keyword argument)
 written V, function names F, class names O and string contents S, so that renaming a variable or
-rewording a comment hides nothing; every run of K characters of that filtered code is a fingerprint.
+rewording a comment hides nothing; every run of K characters of that filtered code is a fingerprint
+(copydetect's hashed_kgrams). The filtered code is copydetect's filter_code, computed by filtered_code.py
+from the same pygments tokens found faster (python_lexer.py).
 
 Left out, so that what correct students write alike flags no one: the template's fingerprints
 (copydetect's boilerplate: every run of K characters of its filtered code) and, as MOSS's -m option
@@ -24,6 +26,10 @@ least the threshold and it shares at least MIN_SHARED characters. Flagged pairs 
 (connected components), so that five copies of one file are listed once. An inverted index of the
 fingerprints counts what every pair shares; compare_files runs only on the pairs that are flagged.
 
+Time: for the benchmark's class of 500 (python -m autograder.bench similarity --n 500 --rounds 3),
+2.7-3.4 s on a 2-core machine under load (load average 3), of which about a third is tokenizing and
+filtering and a quarter the inverted index; with copydetect's own filter_code it takes 9.2-9.8 s there.
+
 A submission is hostile data: read_codes never follows a symbolic link, reads at most MAX_BYTES,
 skips what is not a regular file or holds NUL bytes, and replaces invalid UTF-8; find_similar never
 raises on a student's text, and says whom it could not compare and why.
@@ -36,13 +42,15 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePosixPath
 
 import numpy as np
 from copydetect import CodeFingerprint, compare_files
-from copydetect.utils import get_copied_slices, get_token_coverage
+from copydetect.utils import get_copied_slices, hashed_kgrams
 
 from .facts import ASSIGNMENT, RELEASE, ROOT, STUDENT_LAYERS
+from .filtered_code import filter_code
 
 TEMPLATE = ROOT / RELEASE / STUDENT_LAYERS  # what every student started from (the stubs)
 SUBMITTED = "submitted"  # OUT/submitted/<student>/<assignment>/, as course.py lays it out
@@ -55,8 +63,6 @@ COMMON_SHARE = 0.10  # a fingerprint more than this share of the class has is co
 COMMON_LEAST = 5  # ...if more than this many students have it
 MAX_BYTES = 64 * 1024  # of one layers.py (the template has 10 KB); a larger one is skipped
 MEETINGS = 1 << 20  # pairs of fingerprint occurrences counted at once (memory, not results)
-
-LANGUAGE = "python"
 
 
 @dataclass(frozen=True)
@@ -203,7 +209,8 @@ def find_similar(codes, template, threshold=THRESHOLD):
                                 else f"could not be fingerprinted ({type(error).__name__})")
     common_above = int(max(COMMON_SHARE * len(prints), COMMON_LEAST))
     lines = template.split("\n")
-    _leave_out(prints, _fingerprint([lines[number] for number in _code_lines(lines)]).hash_idx, common_above)
+    template_code = _own_code([lines[number] for number in _code_lines(lines)])
+    _leave_out(prints, np.unique(_kgrams(filter_code(template_code, STUDENT_LAYERS)[0])), common_above)
     pairs = [pair for pair in (_compare(a, prints[a], b, prints[b]) for a, b in _candidates(prints, threshold))
              if pair.similarity >= threshold and pair.shared >= MIN_SHARED]
     pairs.sort(key=lambda p: (-p.similarity, p.a, p.b))
@@ -273,22 +280,27 @@ def _code_lines(lines):
 _TRIPLE_QUOTES = re.compile(r'"""|\'\'\'')
 
 
-def _fingerprint(lines):
-    """copydetect's CodeFingerprint of `lines` (lines of code), without their indentation, joined by newlines."""
+def _own_code(lines):
+    """`lines` (lines of code) without their indentation, joined by newlines: the code that is fingerprinted."""
     # No carriage return or byte-order mark: pygments would turn the one into a newline and drop the other, and
     # the offsets that map the filtered code back to lines would be off.
-    code = "\n".join(line.strip().replace("\r", " ").replace("\ufeff", " ") for line in lines)
-    return CodeFingerprint(STUDENT_LAYERS, K, WINDOW, filter=True, language=LANGUAGE, fp=io.StringIO(code))
+    return "\n".join(line.strip().replace("\r", " ").replace("\ufeff", " ") for line in lines)
+
+
+def _kgrams(filtered):
+    """copydetect's fingerprint of each K-gram of the filtered code, by where it begins (WINDOW 1 keeps them all)."""
+    return hashed_kgrams(filtered, K).astype(np.int64)  # an empty float array when shorter than K
 
 
 class _Print:
     """One student's own code, fingerprinted.
 
-    - fp: copydetect's CodeFingerprint of the student's own lines that hold code
-    - numbers: the 0-based line, in the student's file, of each line of fp.raw_code
+    - code: the student's own lines that hold code, as _own_code writes them; filtered, offsets: copydetect's
+      filter_code of it
+    - numbers: the 0-based line, in the student's file, of each line of code
     - quiet: the lines of the file that hold no code (a shared region goes on across them)
-    - hashes: the fingerprints, sorted; after leave_out, times (how often each occurs) and
-      grouped (where in fp.filtered_code each occurrence starts, fingerprint by fingerprint)
+    - hashes: the fingerprints, sorted; after leave_out, times (how often each occurs), grouped (where in
+      filtered each occurrence starts, fingerprint by fingerprint), size and fp
     """
 
     def __init__(self, text, own_lines):
@@ -298,44 +310,50 @@ class _Print:
             raise Unreadable(f"{STUDENT_LAYERS}: more than the {MAX_BYTES} characters compared")
         lines = text.split("\n")
         self.numbers = own_lines(lines)
-        self.fp = _fingerprint([lines[number] for number in self.numbers])
-        self.line_starts = np.cumsum([0] + [len(line) + 1 for line in self.fp.raw_code.split("\n")[:-1]])
+        self.code = _own_code([lines[number] for number in self.numbers])
+        self.filtered, self.offsets = filter_code(self.code, STUDENT_LAYERS)
+        self.kgrams = _kgrams(self.filtered)
+        self.line_starts = np.cumsum([0] + [len(line) + 1 for line in self.code.split("\n")[:-1]])
         self.quiet = set(range(len(lines))) - set(_code_lines(lines))
-        self.hashes = np.sort(np.fromiter(self.fp.hash_idx, dtype=np.int64, count=len(self.fp.hash_idx)))
+        self.hashes = np.unique(self.kgrams)
 
     def leave_out(self, template, common):
-        """Leave out the fingerprints in `template` and in `common` (both sorted, unique); set times and grouped."""
+        """Leave out the fingerprints in `template` and in `common` (both sorted, unique); set times, grouped and
+        size."""
         # Not CodeFingerprint's boilerplate argument: copydetect intersects with assume_unique=True, and a
         # fingerprint that occurs twice in the file is then taken for boilerplate.
-        left_out = np.union1d(template, common)
-        self.hashes = self.hashes[~np.isin(self.hashes, left_out, assume_unique=True)]
-        index = self.fp.hash_idx = {h: self.fp.hash_idx[h] for h in self.hashes.tolist()}
-        self.fp.token_coverage = get_token_coverage(index, K, len(self.fp.filtered_code))
-        self.fp.hashes = set(index)
-        self.times = np.fromiter((len(index[h]) for h in index), dtype=np.int64, count=len(index))
-        self.grouped = np.array([p for h in index for p in index[h]], dtype=np.int64)
+        kept = np.flatnonzero(~np.isin(self.kgrams, np.union1d(template, common)))
+        self.grouped = kept[np.argsort(self.kgrams[kept], kind="stable")]
+        self.hashes, self.times = np.unique(self.kgrams[self.grouped], return_counts=True)
+        self.size = _length(kept)  # what copydetect's get_token_coverage counts
 
-    @property
-    def size(self):
-        """Characters of filtered code inside fingerprints that are not left out."""
-        return int(self.fp.token_coverage)
+    @cached_property
+    def fp(self):
+        """copydetect's CodeFingerprint of the code, holding only the fingerprints not left out (for compare_files,
+        so made only for the students of candidate pairs)."""
+        fp = CodeFingerprint(STUDENT_LAYERS, K, WINDOW, filter=False, fp=io.StringIO(self.filtered))
+        ends, starts = np.cumsum(self.times).tolist(), self.grouped.tolist()
+        fp.hash_idx = {h: starts[end - times:end]
+                       for h, times, end in zip(self.hashes.tolist(), self.times.tolist(), ends)}
+        fp.hashes, fp.token_coverage = set(fp.hash_idx), float(self.size)
+        fp.raw_code, fp.offsets = self.code, self.offsets
+        return fp
 
     def shared_starts(self, other):
         """Where, in this one's filtered code, fingerprints `other` has too begin (sorted)."""
-        return np.sort(self.grouped[np.isin(np.repeat(self.hashes, self.times), other.hashes, assume_unique=False)])
+        return np.sort(self.grouped[np.isin(self.kgrams[self.grouped], other.hashes)])
 
     def line_of(self, filtered_index):
         """The 0-based line, in the student's file, of the character at `filtered_index` of the filtered code."""
-        offsets, position = self.fp.offsets, filtered_index
+        offsets, position = self.offsets, filtered_index
         if len(offsets):  # as compare_files maps its slices back to the text
             position += int(offsets[min(np.searchsorted(offsets[:, 0], filtered_index), len(offsets) - 1), 1])
-        position = min(max(position, 0), max(len(self.fp.raw_code) - 1, 0))
+        position = min(max(position, 0), max(len(self.code) - 1, 0))
         return self.numbers[int(np.searchsorted(self.line_starts, position, side="right")) - 1]
 
 
-def _leave_out(prints, template_hashes, most_students):
-    """Leave out the template's fingerprints and those more than `most_students` students have."""
-    template = np.unique(np.fromiter(template_hashes, dtype=np.int64))
+def _leave_out(prints, template, most_students):
+    """Leave out the template's fingerprints (sorted, unique) and those more than `most_students` students have."""
     common = template[:0]
     if len(prints) > most_students:
         own = [p.hashes[~np.isin(p.hashes, template, assume_unique=True)] for p in prints.values()]
