@@ -16,6 +16,12 @@ import time
 from dataclasses import dataclass
 
 MIN_PAIRS = 3  # pairs measured even past max_seconds
+# Two functions whose calibrated calls per timing are within this factor of each other both run the larger number.
+# Each timing has a fixed cost besides its calls (on a busy machine, the caches a function finds cold after waiting
+# for its turn), and a function timed with fewer calls would carry more of it per call: with the same number, two
+# functions of equal speed measure 1 whatever the calibration gave. Further apart, their speeds differ far more than
+# that cost, and each runs its own number, so that a very slow function is called once per timing.
+SAME_CALLS_WITHIN = 8
 
 
 @dataclass(frozen=True)
@@ -110,10 +116,13 @@ def compare_timers(baseline, candidate, names=("baseline", "candidate"), pairs=1
     of the ratios measured so far (a list) that returns True when they settle the comparison: the pairs stop."""
     _check(pairs, min_seconds, max_seconds)
     # Calibrating both also warms them up. Each then runs enough calls to last min_seconds
-    # on its own, and the ratio is of the times per call: a slow function runs once per
-    # timing, not as often as the fast one needs.
+    # on its own (both the same number, if they are near: SAME_CALLS_WITHIN), and the ratio
+    # is of the times per call: a slow function runs once per timing, not as often as the
+    # fast one needs.
     timers = (baseline, candidate)
     numbers = tuple(_calls_for(timer, min_seconds) for timer in timers)
+    if max(numbers) < SAME_CALLS_WITHIN * min(numbers):
+        numbers = (max(numbers),) * 2
     gc_was_enabled = gc.isenabled()
     gc.disable()
     ratios = []

@@ -211,3 +211,27 @@ def test_a_closed_form_that_calls_the_graph_version_fails_from_its_source_untime
     assert verdict.fraction == 0.0 and verdict.measured is None
     assert "cannot be faster than it" in verdict.lines[0]
     assert time.monotonic() - start < 5  # no probe started
+
+
+@pytest.mark.parametrize("ratio, measurements", [
+    (1.0, timing_check.TIMING_ATTEMPTS),  # no faster: perhaps load pulled it down, measured again each time
+    (1.3, 1),  # passes
+    (0.01, 1),  # far slower (a closed form that loops over the batch): another measurement would not change it
+])
+def test_a_measurement_that_falls_short_is_made_again_unless_it_fell_far_short(monkeypatch, tmp_path, ratio,
+                                                                                measurements):
+    from autograder.budget import SubmissionBudget
+    from autograder.trusted import probe_runner
+
+    started = []
+
+    def start(*_args):
+        started.append(subprocess.Popen(["cat"], stdin=subprocess.PIPE, start_new_session=True))  # ends with its stdin
+        return started[-1]
+
+    monkeypatch.setattr(probe_runner, "_start", start)
+    monkeypatch.setattr(speed, "measure", lambda *_: {"timing": {"ratios": [ratio] * 5, "calls_per_timing": [4, 4]}})
+    verdict = probe_runner._timed(tmp_path, CHECK, False, MEMORY_MB, 60, None, SubmissionBudget(), {})
+    assert len(started) == measurements
+    assert verdict.fraction == (1.0 if ratio >= timing_check.MIN_SPEEDUP else 0.0)
+    assert all(process.poll() is not None for process in started)

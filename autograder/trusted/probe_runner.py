@@ -142,7 +142,7 @@ def _source(directory):
 
 def _timed(directory, check_id, insecure, memory_mb, timeout, source, budget, ran_out):
     """Judge a check of TIMED_OUTSIDE: a probe of its own answers calls timed from here (speed.py), measured
-    again (up to timing_check.TIMING_ATTEMPTS in all) where only the speed fell short."""
+    again (up to timing_check.TIMING_ATTEMPTS in all) where only the speed fell short, and not by far."""
     requests = make_requests(check_id)
     if source is not None and source_analysis.analyze(source).calls_graph:
         return judge(check_id, requests, [{}], source)  # decided from the source (timing_check.judge)
@@ -167,7 +167,8 @@ def _timed(directory, check_id, insecure, memory_mb, timeout, source, budget, ra
         if str(result.get("timing", {}).get("error", "")).startswith("did not finish"):
             budget.ran_out = budget.ran_out or f"the check {check_id}"
         verdict = judge(check_id, requests, [result], source)
-        if verdict.fraction == 1 or "ratios" not in result.get("timing", {}):
+        ratios = result.get("timing", {}).get("ratios")
+        if verdict.fraction == 1 or not ratios or not timing_check.worth_measuring_again(ratios):
             break
     return verdict
 

@@ -18,13 +18,19 @@ TIMING_MIN_SECONDS = 0.01  # each timing in a pair lasts at least this long (abo
 # student's process, 21 pairs; `python -m autograder.bench timing --load timing` and `--load memory`, 60 runs
 # each): the reference's plain closed form against its lean four-stage graph gives 1.24-1.33 (5th to 95th
 # percentile, lowest 1.22), the graph version renamed as the closed form 0.97-1.03; in CI, with the test suite
-# and a second grading worker beside it, two measurements of correct ones fell to 1.09 and 1.13. A closed form that
-# calls the graph version is failed from its source (judge), untimed.
+# and a second grading worker beside it, two measurements of correct ones fell to 1.09 and 1.13. Since both functions
+# run the same number of calls per timing (cs231n_style.timing.SAME_CALLS_WITHIN; 40 runs under each load): the
+# reference 1.36-1.80 (lowest to highest), the renamed graph version 0.94-1.04. A closed form that calls the graph
+# version is failed from its source (judge), untimed.
 MIN_SPEEDUP = 1.1
 # Measurements made at most while they fall short of MIN_SPEEDUP (probe_runner): a burst of memory traffic
 # from other processes (more of them than cores) slows both functions alike and pulls a correct closed form's
 # ratio towards 1 for the seconds it lasts; a closed form that is no faster falls short every time.
 TIMING_ATTEMPTS = 3
+# ...unless a measurement's median is below RETRY_FROM: load pulls a faster closed form's ratio towards 1, not far
+# below it (the same code measures 0.83-1.06 under load), so a closed form measured that much slower than its graph
+# version (one that loops over the batch: 0.01) would fall short every time, and costs its seconds only once.
+RETRY_FROM = 0.8
 # CPU seconds after which the pairs stop (at least 3 are measured): the reference's 21 pairs take about
 # 1 s (84 timings of at least 10 ms); a closed form that loops over the batch takes 0.5 s per call, and
 # would hold grading up for minutes.
@@ -40,6 +46,12 @@ CLEAR_SPEEDUP = 1.25
 def clearly_faster(ratios):
     """True once the ratios (graph time / closed-form time, per pair) settle the check as passed."""
     return len(ratios) >= CLEAR_PAIRS and min(ratios) >= MIN_SPEEDUP and float(np.median(ratios)) >= CLEAR_SPEEDUP
+
+
+def worth_measuring_again(ratios):
+    """True if a measurement that fell short (ratios: graph time / closed-form time, per pair) may pass if made
+    again."""
+    return float(np.median(ratios)) >= RETRY_FROM
 
 
 def requests():
