@@ -17,9 +17,10 @@ def test_a_short_run_reports_both_counts(capsys):
 
 
 def test_run_check_gives_the_judges_verdict_and_the_measured_median(tmp_path):
+    from autograder.samples import write_submission
     from autograder.samples.edit import solution_text
 
-    passed, median, pairs = timing_check.run_check(timing_check.submission(tmp_path / "s", solution_text()))
+    passed, median, pairs = timing_check.run_check(write_submission(tmp_path / "s", solution_text()))
     assert median > 0
     assert passed == (median >= MIN_SPEEDUP)
     assert pairs in (CLEAR_PAIRS, TIMING_PAIRS) or pairs >= 3  # stopped when clearly faster, or by the CPU budget

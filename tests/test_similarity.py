@@ -261,3 +261,22 @@ def test_the_benchmark_generates_distinct_submissions_and_finds_its_planted_copy
     assert bench.main(["--n", "12", "--rounds", "1", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert "the planted copy: flagged" in out and "<- the planted copy" in out
+
+
+def test_the_benchmark_writes_its_class_and_the_samples_as_submissions_to_grade(tmp_path, capsys):
+    from autograder.facts import NOTEBOOK
+    from autograder.samples import SAMPLES
+
+    folder = tmp_path / "class"
+    assert bench.main(["--n", "6", "--rounds", "1", "--seed", "3", "--write", str(folder)]) == 0
+    planted = re.search(r"one disguised copy planted: (\S+) and (\S+)", capsys.readouterr().out).groups()
+    generated = sorted(f"student-{i:04d}" for i in range(1, 7))
+    students = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))  # .outside: a link's target
+    assert students == sorted(generated + [s.name for s in SAMPLES])
+    assert all((folder / name / NOTEBOOK).is_file() for name in generated)
+    codes = {name: (folder / name / STUDENT_LAYERS).read_text() for name in generated}
+    assert len(set(codes.values())) == 6  # the copy is disguised, not the same file
+    findings = similarity.find_similar(codes, similarity.TEMPLATE.read_text())
+    assert [(pair.a, pair.b) for pair in findings.pairs] == [planted]
+    assert bench.main(["--n", "6", "--rounds", "1", "--write", str(folder)]) == 2  # not over an existing folder
+    assert "--write" in capsys.readouterr().err

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from autograder.facts import MEMORY_MB
+from autograder.samples import write_submission
 from autograder.samples.edit import solution_text
 from autograder.trusted import speed, timing_check
 from autograder.trusted.probe_runner import run_trusted_checks
@@ -125,8 +126,7 @@ def test_the_student_process_is_the_sandboxs_process_1(tmp_path):
     if not sandbox.isolation_available():
         pytest.skip("without namespaces the started process is the student's")
     folder = tmp_path / "s"
-    from autograder.bench.timing_check import submission
-    submission(folder, solution_text())
+    write_submission(folder, solution_text())
     process = _start(folder, False, MEMORY_MB, ["--timed-calls"])
     try:
         assert Channel(process.stdout.fileno(), process.stdin.fileno()).read_line(time.monotonic() + 30) == b"imported\n"
@@ -138,29 +138,26 @@ def test_the_student_process_is_the_sandboxs_process_1(tmp_path):
 
 
 def test_a_correct_solution_passes_and_its_ratio_is_measured(tmp_path):
-    from autograder.bench.timing_check import submission
-    verdict = run_trusted_checks(submission(tmp_path / "s", solution_text()), [CHECK])[CHECK]
+    verdict = run_trusted_checks(write_submission(tmp_path / "s", solution_text()), [CHECK])[CHECK]
     assert verdict.measured >= timing_check.MIN_SPEEDUP, verdict.lines
     assert verdict.fraction == 1.0
 
 
 def test_a_function_that_raises_during_the_timing_is_named(tmp_path):
-    from autograder.bench.timing_check import submission
     text = solution_text() + "\n\n_calls = 0\n_alt = batchnorm_backward_alt\n\n\n" \
         "def batchnorm_backward_alt(dout, cache):\n    global _calls\n    _calls += 1\n" \
         "    if _calls > 3:\n        raise FloatingPointError('tired')\n    return _alt(dout, cache)\n"
-    verdict = run_trusted_checks(submission(tmp_path / "s", text), [CHECK])[CHECK]
+    verdict = run_trusted_checks(write_submission(tmp_path / "s", text), [CHECK])[CHECK]
     assert verdict.fraction == 0.0
     assert "batchnorm_backward_alt raised FloatingPointError: tired" in verdict.lines[0]
 
 
 def test_an_endless_loop_in_a_timed_call_costs_the_check_its_timeout(tmp_path):
-    from autograder.bench.timing_check import submission
     from autograder.trusted.probe_runner import _kill, _start
     text = solution_text() + "\n\n_calls = 0\n_alt = batchnorm_backward_alt\n\n\n" \
         "def batchnorm_backward_alt(dout, cache):\n    global _calls\n    _calls += 1\n" \
         "    while _calls > 2:\n        pass\n    return _alt(dout, cache)\n"
-    folder = submission(tmp_path / "s", text)
+    folder = write_submission(tmp_path / "s", text)
     process = _start(folder, False, MEMORY_MB, ["--timed-calls"])
     try:
         start = time.monotonic()
@@ -202,12 +199,11 @@ def test_sending_to_a_side_that_stops_reading_gives_up_at_the_deadline(channel_p
 
 
 def test_a_closed_form_that_calls_the_graph_version_fails_from_its_source_untimed(tmp_path):
-    from autograder.bench.timing_check import submission
     from autograder.samples import SAMPLES
 
     layers = next(s for s in SAMPLES if s.name == "alt_calls_graph").layers()
     start = time.monotonic()
-    verdict = run_trusted_checks(submission(tmp_path / "s", layers), [CHECK])[CHECK]
+    verdict = run_trusted_checks(write_submission(tmp_path / "s", layers), [CHECK])[CHECK]
     assert verdict.fraction == 0.0 and verdict.measured is None
     assert "cannot be faster than it" in verdict.lines[0]
     assert time.monotonic() - start < 5  # no probe started

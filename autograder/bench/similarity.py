@@ -1,4 +1,4 @@
-"""How long finding similar submissions takes: `python -m autograder.bench similarity [--n 500] [--rounds 3] [--seed 0]`.
+"""How long finding similar submissions takes: `python -m autograder.bench similarity [--n 500] [--rounds 3] [--seed 0] [--write FOLDER]`.
 
 Generates a class of N distinct layers.py. Each student's batchnorm_forward, batchnorm_backward and
 batchnorm_backward_alt are drawn from the samples (autograder/samples: the correct styles, the
@@ -9,7 +9,10 @@ spacing changed. Into one student's place goes a copy of another's file, every i
 its comments replaced and its spacing changed.
 
 Times autograder.similarity.find_similar on the class (the median and range over the rounds),
-prints what it flagged, and fails unless the copied pair is flagged.
+prints what it flagged, and fails unless the copied pair is flagged. With --write FOLDER it also writes
+the class and the bundled samples as student folders, for grading as a whole: the class report's
+similar submissions should then show the planted pair (and the samples, one solution with one
+mistake each, as one group).
 """
 import argparse
 import ast
@@ -23,8 +26,10 @@ import statistics
 import sys
 import time
 import tokenize
+from pathlib import Path
 
 from .. import similarity
+from ..samples import SAMPLES, write_submission, write_submissions
 from ..samples.corpus import BUGGY, CORRECT
 from ..samples.edit import replace_function, solution_text, student_text
 from ..samples.styles import keepdims, list_cache, nine_steps
@@ -266,7 +271,17 @@ def parser():
     p.add_argument("--n", type=options.positive_int, default=500, help="students in the class (default 500)")
     p.add_argument("--rounds", type=options.positive_int, default=3, help="times to run find_similar (default 3)")
     p.add_argument("--seed", type=int, default=0, help="of the generated class (default 0)")
+    p.add_argument("--write", type=Path, default=None, metavar="FOLDER",
+                   help="also write the class, and the bundled samples, as a SUBMISSIONS folder to grade "
+                        "(python -m autograder grade FOLDER --out OUT); FOLDER must not exist")
     return p
+
+
+def write_class(folder, codes):
+    """Write each generated student, and the bundled samples, as a student folder of `folder` (a new folder)."""
+    write_submissions(folder)
+    for student, text in codes.items():
+        write_submission(folder / student, text)
 
 
 def main(argv=None):
@@ -274,9 +289,15 @@ def main(argv=None):
     if args.n < 2:
         print(f"error: --n: expected at least 2 students, got {args.n}", file=sys.stderr)
         return 2
+    if args.write is not None and args.write.exists():
+        print(f"error: --write: {args.write} exists; give a folder to create", file=sys.stderr)
+        return 2
     rng = random.Random(args.seed)
     codes, drawn = generate(args.n, rng)
     planted = plant_copy(codes, rng)
+    if args.write is not None:
+        write_class(args.write, codes)
+        print(f"wrote {args.n} generated submissions and {len(SAMPLES)} samples into {args.write}")
     template = similarity.TEMPLATE.read_text()
     print(f"{args.n} generated submissions ({len(set(codes.values()))} distinct files), "
           f"one disguised copy planted: {planted[0]} and {planted[1]}", flush=True)

@@ -14,7 +14,6 @@ times the reference's backward passes on the same size as another grading worker
 (`timing`), by one that streams through arrays far larger than the caches (`memory`), or not at all (`none`).
 """
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..facts import ASSIGNMENT, ROOT
+from ..samples import write_submission
 from ..samples.catalog import SAMPLES, graph_under_another_name
 from ..trusted import timing_check
 from ..trusted.probe_runner import run_trusted_checks
@@ -47,13 +46,6 @@ LOADS = {  # --load: (the program that keeps the other core busy, how the report
                "    np.add(a, b, out=a)\n"), "the other core streaming through 512 MB of arrays"),
     "none": (None, "the other core idle"),
 }
-
-
-def submission(folder, layers_text):
-    """A copy of the release folder at `folder` with `layers_text` as its layers.py."""
-    shutil.copytree(ROOT / "release" / ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    (folder / "cs231n_style" / "layers.py").write_text(layers_text)
-    return folder
 
 
 def run_check(folder):
@@ -84,8 +76,8 @@ def main(argv=None):
     samples = {s.name: s for s in SAMPLES}
     start = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp:
-        right = submission(Path(tmp) / "right", samples["correct_reference"].layers())
-        wrong = submission(Path(tmp) / "wrong", graph_under_another_name())
+        right = write_submission(Path(tmp) / "right", samples["correct_reference"].layers())
+        wrong = write_submission(Path(tmp) / "wrong", graph_under_another_name())
         program, _ = LOADS[args.load]
         load = subprocess.Popen([sys.executable, "-c", program]) if program else None
         try:

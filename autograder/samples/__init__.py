@@ -7,18 +7,23 @@ import nbformat
 from ..facts import ASSIGNMENT, NOTEBOOK, ROOT
 from .catalog import SAMPLES, Expect, Sample
 
-__all__ = ["SAMPLES", "Expect", "Sample", "write_submissions"]
+__all__ = ["SAMPLES", "Expect", "Sample", "write_submission", "write_submissions"]
+
+
+def write_submission(folder, layers_text):
+    """Write a student folder at `folder`: a copy of the release with `layers_text` as its layers.py; returns it."""
+    folder = Path(folder)
+    shutil.copytree(ROOT / "release" / ASSIGNMENT, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (folder / "cs231n_style" / "layers.py").write_text(layers_text)
+    return folder
 
 
 def write_submissions(target, samples=SAMPLES):
     """Write one student folder per sample into `target` (a copy of the release with the sample's edits)."""
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
-    release = ROOT / "release" / ASSIGNMENT
     for sample in samples:
-        folder = target / sample.name
-        shutil.copytree(release, folder, ignore=shutil.ignore_patterns("__pycache__"))
-        (folder / "cs231n_style" / "layers.py").write_text(sample.layers())
+        folder = write_submission(target / sample.name, sample.layers())
         if sample.notebook:
             nb = nbformat.read(folder / NOTEBOOK, as_version=4)
             sample.notebook(nb)
