@@ -38,7 +38,7 @@ from ..facts import ASSIGNMENT
 from ..samples import SAMPLES, write_submissions
 from . import options
 
-# What a class hands in, one cycle of 21: 8 correct (in three styles), each of 13 typical mistakes once
+# What a class hands in, one cycle of 22: 8 correct (in three styles), each of 14 typical mistakes once
 # (unfinished work, and a closed form that loops over the batch, whose timing costs seconds, included).
 # The hostile samples are the autograder's tests, not its load.
 MIX = (("correct_reference", 4), ("correct_nine_steps", 2), ("correct_other_names", 2), ("no_variance_path", 1),
