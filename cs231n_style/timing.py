@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 MIN_PAIRS = 3  # pairs measured even past max_seconds
 # Two functions whose calibrated calls per timing are within this factor of each other both run the larger number.
-# Each timing has a fixed cost besides its calls (on a busy machine, the caches a function finds cold after waiting
-# for its turn), and a function timed with fewer calls would carry more of it per call: with the same number, two
-# functions of equal speed measure 1 whatever the calibration gave. Further apart, their speeds differ far more than
-# that cost, and each runs its own number, so that a very slow function is called once per timing.
+# On a busy machine the time of a call depends on how many calls its timing holds (a cost per timing shared by its
+# calls, the caches that more calls' inputs fill), so functions timed with different numbers are not compared alike:
+# with the same number, two functions of equal speed measure 1 whatever the calibration gave. Further apart, their
+# speeds differ far more than that, and each runs its own number, so that a very slow function is called once per
+# timing.
 SAME_CALLS_WITHIN = 8
 
 

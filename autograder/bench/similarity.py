@@ -11,8 +11,8 @@ its comments replaced and its spacing changed.
 Times autograder.similarity.find_similar on the class (the median and range over the rounds),
 prints what it flagged, and fails unless the copied pair is flagged. With --write FOLDER it also writes
 the class and the bundled samples as student folders, for grading as a whole: the class report's
-similar submissions should then show the planted pair (and the samples, one solution with one
-mistake each, as one group).
+similar submissions should then show the planted pair (and some pairs of samples, most of them one
+solution with one mistake each).
 """
 import argparse
 import ast
