@@ -17,10 +17,13 @@ A worker that dies in the middle of a task costs nobody a grade: the scheduler r
 again on another worker. A submission whose grading ended more workers than the scheduler allows
 (its distributed.scheduler.allowed-failures, 3 by default) is not tried again: its report says so.
 """
+import contextlib
 import hashlib
 import os
+import re
 import shutil
 import socket
+import stat
 import tempfile
 import threading
 import time
@@ -28,6 +31,7 @@ import tomllib
 import warnings
 from pathlib import Path, PurePosixPath
 
+import dask
 from distributed.diagnostics.plugin import WorkerPlugin
 
 from . import course, pool
@@ -35,7 +39,9 @@ from .facts import ASSIGNMENT, COURSE_ID, NOTEBOOK, ROOT
 from .isolation import sandbox
 
 PLUGIN = "cs231n-grading"
+ENDED_WORKER_FOLDER = re.compile(r"(?:cs231n|bn)-dask-([1-9]\d*)-[^/]+")  # see remove_folders_of_ended_workers
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler
+CLAIM_TIMEOUT = 5  # seconds to wait for another grading command to let go of the cluster
 
 
 class ClusterError(course.CourseError):
@@ -109,6 +115,35 @@ def plugin_name(version, settings):
     return f"{PLUGIN}-{key}"
 
 
+def remove_folders_of_ended_workers():
+    """Remove what Dask workers of this user on this machine left in the temporary folders when they ended without
+    their plugin's teardown (SIGKILL, or the SIGTERM a nanny sends): their course folders (cs231n-dask-PID-*) and
+    their grading workers' runtime folders (pool.Worker's bn-dask-PID-*). Kept while process PID lives."""
+    for base in {Path(tempfile.gettempdir()), Path("/tmp")}:
+        try:
+            paths = list(base.iterdir())
+        except OSError:
+            continue
+        for path in paths:
+            match = ENDED_WORKER_FOLDER.fullmatch(path.name)
+            try:
+                mine = match and stat.S_ISDIR(path.lstat().st_mode) and path.lstat().st_uid == os.getuid()
+            except OSError:
+                continue
+            if mine and not _alive(int(match[1])):
+                course.remove_folder(path)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):  # another user's process; no such number
+        pass
+    return True
+
+
 class GradingPlugin(WorkerPlugin):
     """What a Dask worker keeps between students: a course folder and a grading worker. Kept between grading runs
     of the same version and settings (idempotent: registering it again does not set the workers up again)."""
@@ -132,7 +167,8 @@ class GradingPlugin(WorkerPlugin):
         # Raises where this worker's sandbox has no namespaces and the instructor did not pass --insecure.
         self.sandbox = sandbox_status(settings.pop("insecure", False))
         self.lock = threading.Lock()
-        self.out = Path(tempfile.mkdtemp(prefix="cs231n-dask-"))
+        remove_folders_of_ended_workers()
+        self.out = Path(tempfile.mkdtemp(prefix=f"cs231n-dask-{os.getpid()}-"))
         course.prepare(self.out, {}, insecure=not sandbox.isolation_available(), **settings)
         course.register_assignment(self.out)
         (self.out / "logs").mkdir(exist_ok=True)
@@ -243,16 +279,39 @@ def grade_all(out, students, address, timeout, settings, db_url, on_done=lambda 
         client = Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError, TypeError) as error:  # TypeError: a tls:// address without its context
         raise ClusterError(f"--scheduler: cannot reach the Dask scheduler at {address} ({error})") from None
-    with client:
+    with client, _the_only_command(client, address):
         name = _set_up(client, version, settings)
         tries = client.run_on_scheduler(_allowed_failures) + 1
-        futures = {}
-        for student in students:
+        futures, waiting, running = {}, iter(students), as_completed()
+
+        def submit(student, worker=None):
             files = read_tree(out / "submitted" / student / ASSIGNMENT)
-            futures[client.submit(grade_task, student, files, name, version, timeout, key=f"grade-{student}",
-                                  pure=False, retries=0)] = student
-        for future in as_completed(futures):
-            student = futures[future]
+            future = client.submit(grade_task, student, files, name, version, timeout, key=f"grade-{student}",
+                                   pure=False, retries=0, workers=worker and [worker], allow_other_workers=bool(worker))
+            futures[future] = (student, worker)
+            running.add(future)
+
+        def submit_more():
+            # Each task goes to a worker that holds no other: one the scheduler placed itself would wait there behind
+            # the running one, and the scheduler counts a worker's death against every task the worker holds, so an
+            # innocent student's grade would depend on its neighbour's. (allow_other_workers: should that worker
+            # leave first, the scheduler places the task elsewhere.)
+            reserved = {worker for _, worker in futures.values()}
+            for worker in _idle_workers(client):
+                if worker not in reserved:
+                    student = next(waiting, None)
+                    if student is None:
+                        return
+                    submit(student, worker)
+            if not futures:  # no worker idle (another client's tasks, say): the scheduler chooses, and we wait
+                student = next(waiting, None)
+                if student is not None:
+                    submit(student)
+
+        submit_more()
+        for future in running:
+            student, _ = futures.pop(future)
+            submit_more()  # before this result is written: the worker that returned it grades the next meanwhile
             try:
                 result = future.result()
             except KilledWorker:
@@ -276,6 +335,37 @@ def grade_all(out, students, address, timeout, settings, db_url, on_done=lambda 
     return errors, statuses
 
 
+@contextlib.contextmanager
+def _the_only_command(client, address):
+    """Claim the cluster for this grading command: another command's _set_up would remove this one's plugin from the
+    workers (or this one's, the other's). The claim is a Dask semaphore, whose lease lapses when its client is gone."""
+    from distributed import Semaphore
+
+    claim = Semaphore(max_leases=1, name=PLUGIN)
+    if not claim.acquire(timeout=CLAIM_TIMEOUT):
+        claim.close()
+        lease = dask.config.get("distributed.scheduler.locks.lease-timeout")
+        raise ClusterError(f"--scheduler: another grading command is using the Dask cluster at {address}: one at "
+                           "a time, for a command with other settings would take the workers' set-up from under it. "
+                           f"Wait until it has ended (one that was killed holds the cluster for {lease} more), or "
+                           "start a scheduler and workers of your own")
+    try:
+        yield
+    finally:
+        try:
+            claim.release()
+        except Exception:  # noqa: BLE001 -- a lease the scheduler already let go (this process stalled past it)
+            pass
+        claim.close()
+
+
+def _idle_workers(client):
+    """The workers ready for a task (not one still setting up its plugins: the scheduler sees it as "init") with
+    none assigned, of this command or any other."""
+    ready = {worker for worker, info in client.scheduler_info()["workers"].items() if info.get("status") == "running"}
+    return [worker for worker, keys in client.processing().items() if not keys and worker in ready]
+
+
 def _allowed_failures(dask_scheduler=None):
     """The times the scheduler runs a task again after losing its worker (run on the scheduler)."""
     return dask_scheduler.allowed_failures
@@ -285,6 +375,14 @@ def _set_up(client, version, settings):
     """Register the plugin on every worker (and on those that join later), after removing the plugins of other
     versions or settings; returns its name. Raises ClusterError if the workers cannot grade."""
     plugin = GradingPlugin(version, settings)
+    theirs = client.run_on_scheduler(_scheduler_version())
+    if theirs is None:
+        raise ClusterError("--scheduler: the Dask scheduler cannot import this project, and it unpickles every task, "
+                           "which names the project's functions: start it from a checkout of the same version, as "
+                           "PYTHONPATH=$PWD .venv/bin/dask scheduler")
+    if theirs != version:
+        raise ClusterError(f"--scheduler: the Dask scheduler runs the project at version {theirs}, the client at "
+                           f"{version}: start it from the same checkout as the grading command")
     if not client.scheduler_info().get("workers"):
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
     # Before anything on the workers changes: a command from another checkout leaves them set up as they were
@@ -317,6 +415,19 @@ def _set_up(client, version, settings):
         raise ClusterError(f"--scheduler: the worker at {worker} could not set up grading: "
                            f"{reply.get('exception_text') or reply.get('exception')}")
     return plugin.name
+
+
+def _scheduler_version():
+    """A function that gives the project's version on the scheduler, or None where it cannot import the project:
+    made here, so that it travels by value (this module's own functions travel by name)."""
+    def version(dask_scheduler=None):
+        try:
+            from autograder.cluster import project_version
+        except ImportError:
+            return None
+        return project_version()
+
+    return version
 
 
 def _worker_version(dask_worker=None):

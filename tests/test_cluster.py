@@ -7,8 +7,10 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import ends_its_worker
 import pytest
@@ -166,15 +168,30 @@ def _gradebook(out, students=NAMES):
                 if submission.student.id in students}
 
 
-def test_workers_refuse_a_client_of_another_version(submissions, dask_cluster, tmp_path, monkeypatch):
+@pytest.mark.parametrize("refusing", ["scheduler", "worker"])
+def test_the_cluster_refuses_a_client_of_another_version(submissions, dask_cluster, tmp_path, monkeypatch, refusing):
     mine, before = cluster.project_version(), _set_up_as_grade_will(dask_cluster)
     assert all(before.values())
     monkeypatch.setattr(cluster, "project_version", lambda: "0.0.1+other")  # in this process only
+    if refusing == "worker":  # a scheduler of the client's version: the workers' own check answers
+        monkeypatch.setattr(cluster, "_scheduler_version", lambda: lambda dask_scheduler=None: "0.0.1+other")
     with pytest.raises(cluster.ClusterError) as refused:
         grading.grade(submissions, tmp_path / "out", progress=False, scheduler=dask_cluster.address, **TIMEOUTS)
-    assert "0.0.1+other" in str(refused.value) and mine in str(refused.value)
+    expected = {"scheduler": f"the Dask scheduler runs the project at version {mine}, the client at 0.0.1+other",
+                "worker": f"refused to grade: it runs the project at version {mine}, the client at 0.0.1+other"}
+    assert expected[refusing] in str(refused.value)
     assert not (tmp_path / "out" / "grades.csv").exists()
     assert _plugin_folders(dask_cluster) == before  # the refused command took nothing down on the workers
+
+
+def test_a_scheduler_that_cannot_import_the_project_is_an_error_saying_how_to_start_it(submissions, tmp_path):
+    # It unpickles each task, which names grade_task: started without the checkout on its path, it would fail
+    # every task. An empty PYTHONPATH counts as none.
+    with LoopbackCluster(tmp_path / "cluster", workers=0, scheduler_env={"PYTHONPATH": ""}) as running:
+        with pytest.raises(cluster.ClusterError, match=r"^--scheduler: the Dask scheduler cannot import this project"
+                                                       r".*PYTHONPATH=\$PWD \.venv/bin/dask scheduler$"):
+            grading.grade(submissions, tmp_path / "out", progress=False, scheduler=running.address, **TIMEOUTS)
+    assert not (tmp_path / "out" / "grades.csv").exists()
 
 
 def test_a_worker_plugin_of_another_version_refuses_to_set_up():
@@ -203,9 +220,9 @@ def test_a_worker_without_namespaces_grades_only_when_told_insecure(tmp_path):
 
 def test_a_submission_whose_grading_ends_its_workers_is_not_tried_again_and_costs_the_others_nothing(local, tmp_path):
     student, tries = ends_its_worker.STUDENT, ALLOWED_FAILURES + 1  # the first try, then one per failure allowed
-    # Taken in last (in sorted order): a worker runs its task only once it has nothing else to grade, for the
-    # scheduler counts a worker's death against every task the worker holds, those waiting behind it too.
-    assert sorted(ENDING_RUN + (student,))[-1] == student
+    # Taken in first (in sorted order): the scheduler would hand its worker the next student's task too, to wait
+    # behind it, and count the worker's death against both, did the command not keep one task per worker.
+    assert sorted(ENDING_RUN + (student,))[0] == student
     samples = [s for s in SAMPLES if s.name in ENDING_RUN]
     submissions = write_submissions(tmp_path / "submissions", [*samples, dataclasses.replace(samples[0], name=student)])
     out, ended = tmp_path / "out", tmp_path / "ended_workers.txt"
@@ -218,8 +235,10 @@ def test_a_submission_whose_grading_ends_its_workers_is_not_tried_again_and_cost
                              cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     # Each try ended its worker (SIGKILL, as the out-of-memory killer sends), whose nanny started another.
-    pids = ended.read_text().split()
+    deaths = [line.split() for line in ended.read_text().splitlines()]
+    pids = [pid for pid, *_ in deaths]
     assert len(set(pids)) == len(pids) == tries, pids
+    assert all(not held for _, *held in deaths), deaths  # no other student's task was held by a dying worker
     nannies = "".join(log.read_text() for log in sorted((tmp_path / "cluster").glob("worker-*.log")))
     assert all(f"Worker process {pid} was killed by signal 9" in nannies for pid in pids), nannies[-3000:]
     # What the command prints and writes for it: the reason, with the scheduler's count (not this process's
@@ -266,3 +285,56 @@ def test_a_result_cannot_write_outside_its_folder(tmp_path):
         cluster.write_tree(tmp_path / "a", {"../escaped": b"x"})
     cluster.write_tree(tmp_path / "a", {"b/c.txt": b"x"})
     assert cluster.read_tree(tmp_path / "a") == {"b/c.txt": b"x"}
+
+
+def test_the_folders_of_workers_that_ended_without_teardown_go_when_the_next_sets_up(tmp_path):
+    ended = _ended_pid()
+    base = Path(tempfile.gettempdir())
+    gone = [base / f"cs231n-dask-{ended}-course", base / f"bn-dask-{ended}-runtime"]
+    kept = [base / f"cs231n-dask-{os.getpid()}-alive", base / f"cs231n-dask-x{ended}-other",
+            base / f"bn-{ended}-local"]
+    target = tmp_path / "target"
+    target.mkdir()
+    link = base / f"cs231n-dask-{ended}-link"  # a link is not a worker's folder: neither it nor its target goes
+    try:
+        for folder in gone + kept:
+            (folder / "autograded" / "deep").mkdir(parents=True)
+            (folder / "autograded" / "deep" / "Cell.ipynb").write_text("{}")
+            (folder / "autograded" / "deep" / "Cell.ipynb").chmod(0o444)  # as nbgrader leaves them
+        link.symlink_to(target)
+        if os.geteuid() == 0:  # another user's: not this worker's to remove (an ordinary user could not)
+            kept.append(base / f"bn-dask-{ended}-nobody")
+            kept[-1].mkdir()
+            os.chown(kept[-1], 65534, 65534)
+        cluster.remove_folders_of_ended_workers()
+        assert [folder.exists() for folder in gone + kept] == [False] * len(gone) + [True] * len(kept)
+        assert link.is_symlink() and target.is_dir()
+    finally:
+        for folder in gone + kept:
+            subprocess.run(["rm", "-rf", str(folder)])
+        link.unlink(missing_ok=True)
+
+
+def _ended_pid():
+    """The pid of a process that has ended (and, so soon after, not been given to another)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_a_second_grading_command_on_a_cluster_in_use_is_refused_and_changes_nothing(submissions, dask_cluster,
+                                                                                     tmp_path, monkeypatch):
+    from distributed import Client, Semaphore
+
+    before = _set_up_as_grade_will(dask_cluster)
+    monkeypatch.setattr(cluster, "CLAIM_TIMEOUT", 1)
+    with Client(dask_cluster.address, timeout=10, set_as_default=False) as other:  # the first command's claim
+        claim = Semaphore(max_leases=1, name=cluster.PLUGIN, scheduler_rpc=other.scheduler, loop=other.loop)
+        assert claim.acquire(timeout=5)
+        with pytest.raises(cluster.ClusterError, match="^--scheduler: another grading command is using the Dask "
+                                                       f"cluster at {dask_cluster.address}: one at a time"):
+            grading.grade(submissions, tmp_path / "out", progress=False, scheduler=dask_cluster.address,
+                          cell_timeout=TIMEOUTS["cell_timeout"], check_timeout=TIMEOUTS["check_timeout"] + 1)
+        claim.release()
+    assert not (tmp_path / "out" / "grades.csv").exists()
+    assert _plugin_folders(dask_cluster) == before  # its other settings did not take the first command's set-up

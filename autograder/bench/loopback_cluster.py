@@ -67,7 +67,8 @@ class LoopbackCluster:
         while True:
             try:
                 with Client(self.address, timeout=5) as client:
-                    client.wait_for_workers(self.workers, timeout=START_TIMEOUT)
+                    if self.workers:
+                        client.wait_for_workers(self.workers, timeout=START_TIMEOUT)
                 return self
             except (OSError, TimeoutError):
                 if time.monotonic() > deadline:
