@@ -16,6 +16,9 @@ writes, and only this process writes the gradebook.
 A worker that dies in the middle of a task costs nobody a grade: the scheduler runs the task
 again on another worker. A submission whose grading ended more workers than the scheduler allows
 (its distributed.scheduler.allowed-failures, 3 by default) is not tried again: its report says so.
+The scheduler counts a death against every task the worker holds, so this process gives each task
+to a worker that holds none (submit_more), and claims the cluster for the whole run
+(_the_only_command): another command's set-up would take this one's plugin off the workers.
 """
 import contextlib
 import hashlib
